@@ -1,0 +1,165 @@
+"""``pop``: generate worlds, run the lineage, print metrics, score tweets, open the UI."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from pop_pipeline.settings import disable_telemetry, get_settings
+
+
+def _world(args: argparse.Namespace) -> int:
+    from pop_pipeline.world import generate_world, load_world_config
+
+    config = load_world_config(args.preset, args.config, args.seed)
+    started = time.perf_counter()
+
+    def progress(stage: str, done: int, total: int) -> None:
+        print(f"\r{stage}: {done}/{total}   ", end="", file=sys.stderr, flush=True)
+
+    manifest = generate_world(config, args.out, progress=progress)
+    print(file=sys.stderr)
+    counts = ", ".join(f"{k} {v}" for k, v in manifest["counts"].items())
+    print(
+        f"wrote {args.preset} world (seed {config.seed}) to {args.out} in "
+        f"{time.perf_counter() - started:.1f} s: {counts}"
+    )
+    return 0
+
+
+def _default_raw_uri(preset: str) -> str:
+    """``POP_RAW_URI``, else a generated world under ``POP_HOME/worlds/<preset>``."""
+    if os.environ.get("POP_RAW_URI"):
+        return os.environ["POP_RAW_URI"]
+    target = get_settings().worlds_dir / preset
+    if not (target / "manifest.json").exists():
+        from pop_pipeline.world import generate_world, load_world_config
+
+        print(f"generating the {preset} world in {target} ...", flush=True)
+        generate_world(load_world_config(preset), target)
+    return str(target)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from pop_pipeline.pipeline_run import run_pipeline
+
+    raw_uri = args.raw or _default_raw_uri(args.preset)
+    os.environ["POP_RAW_URI"] = raw_uri
+    result = run_pipeline(selection=args.select)
+    if not result.success:
+        print(
+            "run failed: see the log above (blocking checks stop everything downstream)",
+            file=sys.stderr,
+        )
+        return 1
+    if args.select is None:
+        return _metrics(argparse.Namespace(json=False))
+    return 0
+
+
+def _metrics(args: argparse.Namespace) -> int:
+    from pop_pipeline.evaluation.ranking_tables import markdown_table
+    from pop_pipeline.storage.duckdb_store import DuckDBStore
+
+    store = DuckDBStore(get_settings().duckdb_path)
+    if not store.path.exists() or not store.has_table("metrics"):
+        print("no metrics yet: run `pop run` first", file=sys.stderr)
+        return 1
+    table = store.query("SELECT * FROM metrics ORDER BY protocol, train_fraction, model, metric")
+    if args.json:
+        records = json.loads(table.to_json(orient="records"))
+        print(json.dumps(records, indent=1))
+        return 0
+    for (protocol, fraction), part in table.groupby(["protocol", "train_fraction"]):
+        print(f"\n{protocol} protocol, train fraction {fraction:.2f}\n")
+        print(markdown_table(part))
+    return 0
+
+
+def _predict(args: argparse.Namespace) -> int:
+    from pop_pipeline.scoring.predict import predict_file
+
+    return predict_file(
+        model=args.model,
+        input_path=Path(args.input),
+        users=args.users,
+        output=Path(args.output) if args.output else None,
+    )
+
+
+def _ui(args: argparse.Namespace) -> int:
+    from pop_pipeline.instance import ensure_dagster_home
+
+    ensure_dagster_home()
+    command = [
+        "dagster",
+        "dev",
+        "-m",
+        "pop_pipeline.definitions",
+        "-h",
+        args.host,
+        "-p",
+        str(args.port),
+    ]
+    print(
+        f"Dagster UI on http://{args.host}:{args.port} (DAGSTER_HOME={os.environ['DAGSTER_HOME']})"
+    )
+    return subprocess.call(command)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="pop", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    world = commands.add_parser("world", help="write a synthetic world in the raw format")
+    world.add_argument("--preset", required=True, choices=["tiny", "demo", "paper", "large"])
+    world.add_argument("--config", help="YAML or JSON file overriding any knob of the preset")
+    world.add_argument("--seed", type=int, help="seed (default: the preset's)")
+    world.add_argument("--out", required=True, help="output directory")
+    world.set_defaults(handler=_world)
+
+    run = commands.add_parser("run", help="materialize the asset graph in-process")
+    run.add_argument(
+        "--raw",
+        help="raw data directory or s3://bucket/prefix "
+        "(default: $POP_RAW_URI, else a generated world)",
+    )
+    run.add_argument("--preset", default="demo", help="world generated when no raw data is given")
+    run.add_argument("--select", help="Dagster asset selection, e.g. 'group:raw' or 'amnl_model+'")
+    run.set_defaults(handler=_run)
+
+    metrics = commands.add_parser("metrics", help="print the latest metrics table")
+    metrics.add_argument("--json", action="store_true", help="a JSON array of records")
+    metrics.set_defaults(handler=_metrics)
+
+    predict = commands.add_parser("predict", help="score raw tweets with a registered model")
+    predict.add_argument(
+        "--model", required=True, help="NAME[@ALIAS|/VERSION], e.g. pop-amnl@champion"
+    )
+    predict.add_argument("--input", required=True, help="JSON Lines of API v2 tweets with media")
+    predict.add_argument(
+        "--users", required=True, help="comma-separated user ids to score every tweet for"
+    )
+    predict.add_argument("--output", help="write JSON Lines here instead of standard output")
+    predict.set_defaults(handler=_predict)
+
+    ui = commands.add_parser("ui", help="start the Dagster UI on this project's instance")
+    ui.add_argument("--host", default="127.0.0.1")
+    ui.add_argument("--port", type=int, default=3000)
+    ui.set_defaults(handler=_ui)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    disable_telemetry()
+    args = build_parser().parse_args(argv)
+    return int(args.handler(args))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

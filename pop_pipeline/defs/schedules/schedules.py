@@ -1,0 +1,29 @@
+"""Jobs and the nightly retraining schedule."""
+
+
+import dagster as dg
+
+RETRAINING_GROUPS = ("filtered", "embeddings", "triplets", "models", "evaluation")
+
+ingest_raw_job = dg.define_asset_job(
+    "ingest_raw",
+    selection=dg.AssetSelection.groups("raw"),
+    description="Read the raw drop into DuckDB (with quarantine) and run the raw checks.",
+)
+
+nightly_retraining_job = dg.define_asset_job(
+    "nightly_retraining",
+    selection=dg.AssetSelection.groups(*RETRAINING_GROUPS),
+    description="Filtered datasets → embeddings → triplets → models → metrics in one run; "
+    "each blocking check stops everything downstream of it.",
+)
+
+nightly_retraining_schedule = dg.ScheduleDefinition(
+    name="nightly_retraining_schedule",
+    job=nightly_retraining_job,
+    cron_schedule="0 3 * * *",
+    execution_timezone="UTC",
+    default_status=dg.DefaultScheduleStatus.STOPPED,
+    description="Retrain every model at 03:00 UTC (turn it on in the UI or with "
+    "`dagster schedule start nightly_retraining_schedule`).",
+)

@@ -1,0 +1,92 @@
+"""The AMNL protocol's metrics table: every model, a random row and an oracle row.
+
+``random`` scores every candidate the same, which under the metrics' tie rule is exactly the
+expected value of a uniformly random ranking. ``oracle`` ranks by the world's true retweet
+probability at the time of the positive (WORLD.md), computed from the latent truth only. Each
+value also gets the oracle-normalised score (model − random) / (oracle − random).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from pop_pipeline.ml.metrics.ranking import oracle_normalised, ranking_metrics
+
+RANDOM = "random"
+ORACLE = "oracle"
+TASK = "retweet_ranking"
+PROTOCOL = "amnl"
+METRIC_LABELS = {"p@1": "P@1", "p@3": "P@3", "auc": "AUC"}
+
+OracleScorer = Callable[[pd.DataFrame], np.ndarray]
+
+
+def ranking_metrics_table(
+    scores: pd.DataFrame,
+    candidates: pd.DataFrame,
+    oracle: OracleScorer | None,
+    *,
+    train_fraction: float,
+    metrics: Sequence[str] = ("p@1", "p@3", "auc"),
+) -> pd.DataFrame:
+    """Long table (model, task, protocol, train_fraction, metric, value, normalised).
+
+    ``scores``: model, user_id, tweet_id, label, score (one slice per model);
+    ``candidates``: user_id, tweet_id, label, at — the rows every model was scored on.
+    """
+    values: dict[str, dict[str, float]] = {}
+    base = candidates[["user_id", "tweet_id", "label"]]
+    values[RANDOM] = ranking_metrics(base.assign(score=0.0), metrics)
+    if oracle is not None:
+        values[ORACLE] = ranking_metrics(base.assign(score=oracle(candidates)), metrics)
+    for model, frame in scores.groupby("model", sort=True):
+        values[str(model)] = ranking_metrics(
+            frame[["user_id", "tweet_id", "label", "score"]], metrics
+        )
+    rows = []
+    for model, by_metric in values.items():
+        for metric, value in by_metric.items():
+            normalised = (
+                oracle_normalised(value, values[RANDOM][metric], values[ORACLE][metric])
+                if ORACLE in values
+                else float("nan")
+            )
+            rows.append(
+                {
+                    "model": model,
+                    "task": TASK,
+                    "protocol": PROTOCOL,
+                    "train_fraction": train_fraction,
+                    "metric": metric,
+                    "value": float(value),
+                    "normalised": float(normalised),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def markdown_table(table: pd.DataFrame) -> str:
+    """Models as rows (best AUC first, random and oracle last), metrics as columns."""
+    metrics = list(dict.fromkeys(table["metric"]))
+    wide = table.pivot_table(index="model", columns="metric", values="value", dropna=False)
+    norm = table.pivot_table(index="model", columns="metric", values="normalised", dropna=False)
+    special = [m for m in (ORACLE, RANDOM) if m in wide.index]
+    models = [m for m in wide.sort_values(metrics[-1], ascending=False).index if m not in special]
+    header = [
+        "model",
+        *(METRIC_LABELS.get(m, m) for m in metrics),
+        *(f"{METRIC_LABELS.get(m, m)} (norm.)" for m in metrics),
+    ]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for model in [*models, *special]:
+        cells = [f"{wide.loc[model, m]:.4f}" for m in metrics]
+        cells += [_fmt(norm.loc[model, m]) for m in metrics]
+        lines.append(f"| {model} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def _fmt(value: float) -> str:
+    return "" if value != value else f"{value:.3f}"

@@ -1,0 +1,80 @@
+"""Log a trained ranking model to MLflow as one run and register it through the gate."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import mlflow
+import pandas as pd
+from mlflow.models import infer_signature
+
+from pop_pipeline.registry.gate import GateDecision, register_with_gate
+from pop_pipeline.registry.pyfunc_models import PACKAGE_ARTIFACT
+from pop_pipeline.registry.run_tags import code_version, pip_requirements
+
+GATE_METRIC = "auc"
+
+
+def mlflow_metric_key(name: str) -> str:
+    """MLflow keys allow no ``@``: ``p@1`` becomes ``p_at_1``."""
+    return name.replace("@", "_at_")
+
+
+@dataclass(frozen=True)
+class PublishedModel:
+    run_id: str
+    model_uri: str  # runs:/ URI of the logged model
+    decision: GateDecision
+
+
+def publish_ranking_model(
+    *,
+    model_name: str,
+    python_model: mlflow.pyfunc.PythonModel,
+    package_dir: Path,
+    params: dict[str, object],
+    epoch_losses: list[float],
+    test_metrics: dict[str, float],
+    input_example: pd.DataFrame,
+    output_example: pd.DataFrame,
+    data_version: str,
+) -> PublishedModel:
+    """One MLflow run: params, per-epoch loss (one batched call), test metrics, the pyfunc
+    model with its signature; then ``pop-<model_name>`` gets a new version and the gate runs
+    on the test AUC."""
+    registered_name = f"pop-{model_name}"
+    tags = {
+        "pop.model": model_name,
+        "pop.code_version": code_version(),
+        "pop.data_version": data_version,
+    }
+    with mlflow.start_run(run_name=registered_name) as run:
+        mlflow.set_tags(tags)
+        mlflow.log_params(params)
+        client = mlflow.MlflowClient()
+        now = int(time.time() * 1000)
+        losses = [
+            mlflow.entities.Metric("train_loss", float(v), now, step)
+            for step, v in enumerate(epoch_losses)
+        ]
+        for start in range(0, len(losses), 900):
+            client.log_batch(run.info.run_id, metrics=losses[start : start + 900])
+        mlflow.log_metrics({f"test_{mlflow_metric_key(k)}": v for k, v in test_metrics.items()})
+        info = mlflow.pyfunc.log_model(
+            name="model",
+            python_model=python_model,
+            artifacts={PACKAGE_ARTIFACT: str(package_dir)},
+            signature=infer_signature(input_example, output_example),
+            input_example=input_example,
+            pip_requirements=pip_requirements(),
+        )
+    decision = register_with_gate(
+        model_uri=info.model_uri,
+        model_name=registered_name,
+        metric=GATE_METRIC,
+        value=test_metrics[GATE_METRIC],
+        tags={**tags, "pop.run_id": run.info.run_id},
+    )
+    return PublishedModel(run_id=run.info.run_id, model_uri=info.model_uri, decision=decision)

@@ -1,0 +1,89 @@
+"""``mlflow.pyfunc.PythonModel`` wrappers: what users fetch as ``models:/pop-<model>@champion``.
+
+Each wrapper loads a model package (:mod:`pop_pipeline.registry.model_packages`) from its
+``package`` artifact and scores the ranking input of :mod:`pop_pipeline.scoring.ranking_input`
+— raw tweets with their photo, for given users — returning a frame with a ``score`` column.
+"""
+
+from __future__ import annotations
+
+from abc import abstractmethod
+from pathlib import Path
+from typing import Any
+
+import mlflow
+import pandas as pd
+
+import pop_pipeline.settings  # noqa: F401  (telemetry off in serving processes too)
+from pop_pipeline.registry import model_packages
+from pop_pipeline.scoring.ranking_input import ranking_input_frame
+
+PACKAGE_ARTIFACT = "package"
+
+
+class _RankingPyfunc(mlflow.pyfunc.PythonModel):
+    def _folder(self, context: Any) -> Path:
+        return Path(context.artifacts[PACKAGE_ARTIFACT])
+
+    def predict(self, context: Any, model_input: pd.DataFrame, params: dict | None = None):
+        frame = ranking_input_frame(pd.DataFrame(model_input))
+        return pd.DataFrame({"score": self.score_frame(frame)})
+
+    @abstractmethod
+    def score_frame(self, frame: pd.DataFrame) -> Any:
+        """One score per row of the typed ranking input."""
+
+
+class AmnlPyfunc(_RankingPyfunc):
+    """AMNL with its in-domain (or pretrained) CLIP: encodes photo and text, then scores."""
+
+    def load_context(self, context: Any) -> None:
+        folder = self._folder(context)
+        self.clip = model_packages.load_clip(folder / "clip")
+        self.amnl = model_packages.AmnlPackage.load(folder)
+        self.amnl.model.to(self.clip.device)
+
+    def score_frame(self, frame: pd.DataFrame):
+        features = model_packages.encode_tweet_features(self.clip, frame)
+        return self.amnl.score(frame["user_id"], features.image, features.text)
+
+
+class BprPyfunc(_RankingPyfunc):
+    """BPR matrix factorisation: scores by user and tweet id (unseen tweets score 0)."""
+
+    def load_context(self, context: Any) -> None:
+        self.bpr = model_packages.BprPackage.load(self._folder(context))
+
+    def score_frame(self, frame: pd.DataFrame):
+        return self.bpr.score(frame["user_id"], frame["tweet_id"])
+
+
+class PopularityPyfunc(_RankingPyfunc):
+    """Training retweet counts, with the author's mean for unseen tweets."""
+
+    def load_context(self, context: Any) -> None:
+        self.ranker = model_packages.load_popularity(self._folder(context))
+
+    def score_frame(self, frame: pd.DataFrame):
+        return self.ranker.score(frame["tweet_id"], frame["author_id"])
+
+
+class ClipEncoderPyfunc(mlflow.pyfunc.PythonModel):
+    """The in-domain CLIP as a registered model: input ``media_uri`` and/or ``text`` columns,
+    output the unit image and text embeddings as lists."""
+
+    def load_context(self, context: Any) -> None:
+        self.clip = model_packages.load_clip(Path(context.artifacts[PACKAGE_ARTIFACT]))
+
+    def predict(self, context: Any, model_input: pd.DataFrame, params: dict | None = None):
+        from pop_pipeline.ml.clip.encoding import encode_images, encode_texts
+
+        frame = pd.DataFrame(model_input)
+        output = pd.DataFrame(index=frame.index)
+        if "media_uri" in frame:
+            images = encode_images(self.clip, list(frame["media_uri"].astype(str)))
+            output["image_embedding"] = [row.tolist() for row in images.embeddings]
+        if "text" in frame:
+            texts = encode_texts(self.clip, list(frame["text"].astype(str)))
+            output["text_embedding"] = [row.tolist() for row in texts]
+        return output
