@@ -1,6 +1,5 @@
 """Progress logging for long steps: at most about ten lines per stage."""
 
-
 import time
 from collections.abc import Callable
 

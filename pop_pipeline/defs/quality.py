@@ -1,6 +1,5 @@
 """Turn a Great Expectations outcome into a Dagster asset-check result."""
 
-
 import dagster as dg
 
 from pop_pipeline.quality.gx_validation import SuiteOutcome

@@ -5,7 +5,6 @@ same code path with different settings. Endpoints come from the environment (``d
 where a variable is set), defaults from :mod:`pop_pipeline.settings`.
 """
 
-
 import os
 from pathlib import Path
 

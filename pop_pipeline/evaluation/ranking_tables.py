@@ -35,7 +35,7 @@ def ranking_metrics_table(
     """Long table (model, task, protocol, train_fraction, metric, value, normalised).
 
     ``scores``: model, user_id, tweet_id, label, score (one slice per model);
-    ``candidates``: user_id, tweet_id, label, at — the rows every model was scored on.
+    ``candidates``: user_id, tweet_id, label, seen_at — the rows every model was scored on.
     """
     values: dict[str, dict[str, float]] = {}
     base = candidates[["user_id", "tweet_id", "label"]]

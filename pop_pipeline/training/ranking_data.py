@@ -29,7 +29,7 @@ class RankingData:
     triplet_neg: np.ndarray  # [T] feature row of the sampled negative
     train_retweets: pd.DataFrame  # user_id, tweet_id of the training split
     train_tweets: pd.DataFrame  # tweet_id, author_id of tweets posted up to the cutoff
-    test: pd.DataFrame  # ranking input columns + label, at, test feature row ``row``
+    test: pd.DataFrame  # ranking input columns + label, seen_at, test feature row ``row``
     triplets_without_features: int  # triplets dropped because a tweet has no embedding
 
     @property
@@ -74,7 +74,7 @@ def load_ranking_data(store: DuckDBStore, train_fraction: float) -> RankingData:
     )
     test = store.query(
         """
-        SELECT c.user_id, c.tweet_id, c.label, c.at, t.author_id, t.created_at, t.text,
+        SELECT c.user_id, c.tweet_id, c.label, c.seen_at, t.author_id, t.created_at, t.text,
                t.comments, t.media_uri, t.author_followers_count
         FROM ranking_test_candidates c JOIN image_tweets t USING (tweet_id)
         WHERE c.train_fraction = ? ORDER BY c.user_id, c.tweet_id
@@ -84,7 +84,7 @@ def load_ranking_data(store: DuckDBStore, train_fraction: float) -> RankingData:
     test = test[test["tweet_id"].isin(rows)].reset_index(drop=True)
     typed = ranking_input_frame(test)
     typed["label"] = test["label"].to_numpy()
-    typed["at"] = test["at"].to_numpy()
+    typed["seen_at"] = test["seen_at"].to_numpy()
     typed["row"] = test["tweet_id"].map(rows).to_numpy()
     return RankingData(
         train_fraction=train_fraction,

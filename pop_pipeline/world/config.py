@@ -40,11 +40,11 @@ class TaxonomyConfig:
     n_subcategories: int = 4  # subcategories per category
     n_concepts: int = 4  # concepts per subcategory
     latent_dim: int = 16  # D, the size of interest and content vectors
-    subcategory_scale: float = 0.7  # size of a subcategory's offset from its category vector
-    concept_scale: float = 0.5  # size of a concept's offset from its subcategory vector
+    subcategory_scale: float = 1.0  # size of a subcategory's offset from its category vector
+    concept_scale: float = 0.8  # size of a concept's offset from its subcategory vector
     trend_baseline_std: float = 0.3  # spread of the concepts' constant popularity levels
     trend_bursts_per_30_days: float = 2.0  # mean number of popularity bursts per concept
-    trend_burst_amplitude: float = 1.2  # mean height of a burst (exponential)
+    trend_burst_amplitude: float = 1.0  # mean height of a burst (uniform ±50 %)
     trend_burst_width_days: float = 2.0  # mean width (std) of a burst in days
 
 
@@ -59,7 +59,6 @@ class PopulationConfig:
     activity_beta_b: float = 3.0  # (see activity_beta_a)
     posting_weight_sigma: float = 0.9  # log-normal spread of how often users post
     celebrity_share: float = 0.005  # share of celebrity (verified) accounts
-    celebrity_attraction: float = 25.0  # preferential-attachment boost of a celebrity
     celebrity_posting: float = 4.0  # posting-rate boost of a celebrity
     author_skill_std: float = 0.5  # std of a user's constant image/text quality offset
     sessions_per_day_min: float = 1.0  # feed checks per day of the least active user
@@ -77,6 +76,8 @@ class FollowGraphConfig:
     out_degree_sigma: float = 1.1  # log-normal spread of out-degrees (heavy tail)
     homophily: float = 5.0  # weight of interest similarity when picking followees
     attachment_offset: float = 2.0  # preferential attachment weight = followers + offset
+    attachment_strength: float = 0.5  # exponent of the attachment weight when choosing
+    celebrity_attraction: float = 25.0  # preferential-attachment boost of a celebrity
     candidate_pool: int = 120  # candidates drawn per user by attachment (plus as many similar)
     wiring_batch: int = 256  # users wired between two updates of the follower counts
     tie_noise: float = 0.3  # std of the noise in tie strengths (logit scale)
@@ -88,7 +89,7 @@ class ContentConfig:
 
     n_tweets: int = 3000  # number of original tweets
     content_noise: float = 0.35  # std of the noise added to the concept vector
-    interest_sharpness: float = 8.0  # how strongly authors post about their own interests
+    interest_sharpness: float = 12.0  # how strongly authors post about their own interests
     trend_sharpness: float = 1.0  # how strongly concept choice follows current trends
     text_only_share: float = 0.05  # share of tweets without an image
     text_only_image_quality: float = -1.0  # image quality used for tweets without an image
@@ -104,7 +105,7 @@ class ImageConfig:
     jpeg_quality: int = 90  # Pillow JPEG quality (subsampling 4:2:0, no optimisation)
     max_distractors: int = 3  # clutter shapes per image (0..this)
     max_noise: float = 28.0  # pixel noise std of the worst-quality image
-    max_blur: float = 2.2  # Gaussian blur radius (at 128 px) of the worst-quality image
+    max_blur: float = 2.2  # box blur radius (at 128 px) of the worst-quality image
     content_colour_shift: float = 25.0  # degrees of hue driven by the content vector's noise
 
 
@@ -121,18 +122,18 @@ class TextConfig:
 
 @dataclass(frozen=True)
 class EngagementWeights:
-    """Logit weights: σ(b0 + b1·match + b2·image quality + b3·text quality + b4·social + b5·trend)."""
+    """Logit weights: σ(b0 + b1·match + b2·iq + b3·tq + b4·social + b5·trend)."""
 
-    b0: float = -5.0  # intercept
-    b1: float = 7.0  # content–interest match ⟨interest, content⟩
+    b0: float = -8.0  # intercept
+    b1: float = 10.0  # content–interest match ⟨interest, content⟩
     b2: float = 0.35  # image quality
     b3: float = 0.3  # text quality
-    b4: float = 1.0  # social: tie-weighted followees who already retweeted
+    b4: float = 0.6  # social: tie-weighted followees who already retweeted
     b5: float = 0.6  # concept trend at viewing time
 
 
 def _like_weights() -> EngagementWeights:
-    return EngagementWeights(b0=-3.0, b1=3.0, b2=1.3, b3=0.3, b4=0.3, b5=0.4)
+    return EngagementWeights(b0=-3.0, b1=1.2, b2=2.0, b3=0.3, b4=0.2, b5=0.4)
 
 
 @dataclass(frozen=True)
@@ -146,10 +147,14 @@ class EngagementConfig:
     reply_delay_minutes: float = 20.0  # mean delay between viewing and replying
     reply_given_retweet: float = 0.25  # chance that a retweeter also comments
     reply_given_view: float = 0.01  # chance that a viewer who does not retweet comments
-    oon_views_per_day: float = 1.0  # out-of-network views per sqrt(day) at trend 0, 0 followers
+    recommended_deliveries: float = 3.0  # recommendation-feed deliveries per tweet at trend 0
+    recommendation_pool: int = 300  # users in each concept's recommendation audience
+    recommendation_sharpness: float = 8.0  # how strongly the feed favours the best-matched
+    recommendation_delay_hours: float = 12.0  # mean delay of a recommendation-feed delivery
+    oon_views_per_day: float = 8.0  # out-of-network views per sqrt(day) at trend 0, 0 followers
     oon_follower_exponent: float = 0.5  # out-of-network views grow as (1 + followers)^this
     oon_trend_weight: float = 1.0  # out-of-network views grow as exp(this · trend)
-    oon_like_offset: float = -1.0  # added to the like intercept for out-of-network viewers
+    oon_like_offset: float = -0.5  # added to the like intercept for out-of-network viewers
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from pop_pipeline.world.engagement import TrendTable, TweetLatent
 from pop_pipeline.world.population import Population
 from pop_pipeline.world.seeding import Stage, stage_rng
 from pop_pipeline.world.taxonomy import Taxonomy
+from pop_pipeline.world.trends import hour_index
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,7 @@ class TweetSchedule:
 
 def build_schedule(config: WorldConfig, start_ms: int) -> TweetSchedule:
     """Spread ``n_tweets`` over the hours of the posting window with a daily cycle."""
-    end_ms = start_ms + int(round(config.time.days * MS_PER_DAY))
+    end_ms = start_ms + round(config.time.days * MS_PER_DAY)
     n_hours = math.ceil((end_ms - start_ms) / MS_PER_HOUR)
     hour_start = start_ms + np.arange(n_hours, dtype=np.int64) * MS_PER_HOUR
     hour_of_day = ((hour_start % MS_PER_DAY) / MS_PER_HOUR) + 0.5
@@ -83,7 +84,9 @@ class TweetDrawer:
         self._trends = trends
         cumulative = np.cumsum(population.posting_weight)
         self._posting_cumulative = cumulative / cumulative[-1]
-        self._noise_scale = self._content.content_noise / math.sqrt(taxonomy.concept_vectors.shape[1])
+        self._noise_scale = self._content.content_noise / math.sqrt(
+            taxonomy.concept_vectors.shape[1]
+        )
 
     def draw(self, index: int, created_ms: int) -> TweetLatent:
         content_config = self._content
@@ -120,7 +123,7 @@ class TweetDrawer:
     def _concept(self, author: int, created_ms: int, rng: np.random.Generator) -> int:
         taxonomy, trends = self._taxonomy, self._trends
         affinity = taxonomy.concept_vectors @ self._population.interests[author]
-        hour = min(max((created_ms - trends.start_ms) // MS_PER_HOUR, 0), trends.grid.shape[1] - 1)
+        hour = hour_index(created_ms, trends.start_ms, trends.grid.shape[1])
         logits = (
             self._content.interest_sharpness * affinity
             + self._content.trend_sharpness * trends.grid[:, hour]

@@ -4,8 +4,11 @@ Cascades of different tweets are independent given the latent truth, so the gene
 them one tweet at a time (streaming) and the oracle re-runs them with fresh seeds (Monte
 Carlo). The rules, in time order (a priority queue of view events):
 
-1. Posting at t0 delivers the tweet to the author's followers (depth 1). A retweet by a
-   viewer at depth d delivers it to that viewer's followers (depth d + 1) if
+1. Posting at t0 delivers the tweet to the author's followers (depth 1), and to
+   Poisson(recommended_deliveries · exp(oon_trend_weight · trend(concept, t0))) users drawn
+   from the concept's recommendation audience (``recommendations.py``), each after an
+   exponential delay of mean ``recommendation_delay_hours`` (depth 1). A retweet by a viewer
+   at depth d delivers it to that viewer's followers (depth d + 1) if
    d < ``max_cascade_depth``. The author is never a recipient.
 2. A delivery to v gets v's attention with probability ``attention_v``; if so v views the
    tweet at v's next feed session (``sessions.py``), unless v already viewed it. Only views
@@ -32,6 +35,7 @@ import numpy as np
 
 from pop_pipeline.world.clock import MS_PER_DAY
 from pop_pipeline.world.config import EngagementConfig
+from pop_pipeline.world.recommendations import RecommendationTable
 from pop_pipeline.world.sessions import SessionClock
 from pop_pipeline.world.trends import hour_index
 
@@ -49,6 +53,17 @@ class AudienceNetwork:
     followee_ties: np.ndarray  # (n_edges,) tie strength of each (follower, followee) edge
     followers_count: np.ndarray  # (n_users,) in-degree of each user
     sessions: SessionClock  # feed-check times
+    recommendations: RecommendationTable  # out-of-network audience of each concept
+
+    def __post_init__(self) -> None:
+        # Python lists of each user's (followees, ties), for the per-view social sum.
+        bounds = self.followee_indptr[1:-1]
+        ids = np.split(self.followee_ids, bounds)
+        ties = np.split(self.followee_ties, bounds)
+        lists = [
+            list(zip(i.tolist(), t.tolist(), strict=True)) for i, t in zip(ids, ties, strict=True)
+        ]
+        object.__setattr__(self, "followee_lists", lists)
 
     @classmethod
     def from_edges(
@@ -59,6 +74,7 @@ class AudienceNetwork:
         target: np.ndarray,
         tie: np.ndarray,
         sessions: SessionClock,
+        recommendations: RecommendationTable,
     ) -> AudienceNetwork:
         """Build both CSR views from edges sorted by (source, target)."""
         n_users = interests.shape[0]
@@ -74,6 +90,7 @@ class AudienceNetwork:
             followee_ties=tie.astype(np.float64),
             followers_count=np.diff(follower_indptr),
             sessions=sessions,
+            recommendations=recommendations,
         )
 
 
@@ -152,14 +169,11 @@ def simulate_cascade(
     sessions = network.sessions
     counter = 0
 
-    def deliver(sender: int, at_ms: int, depth: int) -> None:
+    def deliver(recipients: np.ndarray, at_ms: np.ndarray, depth: int) -> None:
         nonlocal counter
-        lo, hi = network.follower_indptr[sender], network.follower_indptr[sender + 1]
-        recipients = network.follower_ids[lo:hi]
-        recipients = recipients[recipients != tweet.author]
-        if recipients.size == 0:
-            return
-        noticed = recipients[rng.random(recipients.size) < network.attention[recipients]]
+        keep = recipients != tweet.author
+        keep &= rng.random(recipients.size) < network.attention[recipients]
+        noticed, at_ms = recipients[keep], at_ms[keep]
         if noticed.size == 0:
             return
         match = network.interests[noticed] @ tweet.content
@@ -167,10 +181,12 @@ def simulate_cascade(
         base_lk = static_lk + lk.b1 * match
         draws = rng.random((noticed.size, 3))
         delays = rng.exponential(1.0, size=(noticed.size, 2))
-        for i, user in enumerate(noticed.tolist()):
+        for i, (user, delivered_ms) in enumerate(
+            zip(noticed.tolist(), at_ms.tolist(), strict=True)
+        ):
             if user in viewed:
                 continue
-            seen_ms = sessions.next_session(user, at_ms)
+            seen_ms = sessions.next_session(user, delivered_ms)
             if seen_ms >= collected_ms:
                 continue
             counter += 1
@@ -179,7 +195,24 @@ def simulate_cascade(
                 (seen_ms, counter, user, depth, base_rt[i], base_lk[i], draws[i], delays[i]),
             )
 
-    deliver(tweet.author, tweet.created_ms, 1)
+    def deliver_to_followers(sender: int, at_ms: int, depth: int) -> None:
+        lo, hi = network.follower_indptr[sender], network.follower_indptr[sender + 1]
+        followers = network.follower_ids[lo:hi]
+        deliver(followers, np.full(followers.size, at_ms, dtype=np.int64), depth)
+
+    deliver_to_followers(tweet.author, tweet.created_ms, 1)
+    trend_at_post = trends.at(tweet.concept, tweet.created_ms)
+    n_recommended = int(
+        rng.poisson(
+            config.recommended_deliveries * math.exp(config.oon_trend_weight * trend_at_post)
+        )
+    )
+    if n_recommended:
+        chosen = network.recommendations.draw(tweet.concept, n_recommended, rng)
+        delay_ms = config.recommendation_delay_hours * 3_600_000
+        when = tweet.created_ms + (rng.exponential(1.0, n_recommended) * delay_ms).astype(np.int64)
+        order = np.argsort(when, kind="stable")
+        deliver(chosen[order], when[order], 1)
     while queue:
         seen_ms, _, user, depth, base_rt, base_lk, draws, delays = heapq.heappop(queue)
         if user in viewed:
@@ -196,7 +229,7 @@ def simulate_cascade(
                 retweeted_at[user] = rt_ms
                 outcome.retweets.append((rt_ms, user))
                 if depth < config.max_cascade_depth:
-                    deliver(user, rt_ms, depth + 1)
+                    deliver_to_followers(user, rt_ms, depth + 1)
         if draws[1] < _sigmoid(base_lk + lk.b4 * social + lk.b5 * trend):
             outcome.likes += 1
         reply_chance = config.reply_given_retweet if retweeted else config.reply_given_view
@@ -211,11 +244,8 @@ def simulate_cascade(
 
 def _social(network: AudienceNetwork, user: int, at_ms: int, retweeted_at: dict) -> float:
     """Σ tie(user, f) over the user's followees f that retweeted at or before ``at_ms``."""
-    lo, hi = network.followee_indptr[user], network.followee_indptr[user + 1]
     total = 0.0
-    for followee, tie in zip(
-        network.followee_ids[lo:hi].tolist(), network.followee_ties[lo:hi].tolist(), strict=True
-    ):
+    for followee, tie in network.followee_lists[user]:
         when = retweeted_at.get(followee)
         if when is not None and when <= at_ms:
             total += tie

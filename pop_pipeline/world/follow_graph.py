@@ -4,8 +4,9 @@ Each user's out-degree is a clipped log-normal (at least 1, at most ``max_follow
 to the configured mean. Users are wired in random order, in batches: a user's candidates are
 ``candidate_pool`` draws proportional to (followers + attachment_offset) × celebrity boost
 (preferential attachment, follower counts refreshed after every batch) plus as many users of
-the same primary category; the followees are the top candidates by
-``homophily · ⟨interest_u, interest_v⟩ + Gumbel noise``. Tie strength of an edge is
+the same primary category and as many of the same primary concept; the followees are the top
+candidates by ``homophily · ⟨interest_u, interest_v⟩ + attachment_strength · log(weight_v) +
+Gumbel noise`` (a draw ∝ weight^strength · exp(homophily · similarity)). Tie strength of an edge is
 ``σ(2·⟨interest_u, interest_v⟩ + N(0, tie_noise))``.
 """
 
@@ -41,7 +42,7 @@ class FollowGraph:
 
 
 def draw_out_degrees(config: FollowGraphConfig, n_users: int, rng: np.random.Generator):
-    """Clipped log-normal out-degrees whose mean is ``mean_followees`` (bisection on μ)."""
+    """Clipped log-normal out-degrees summing to round(mean_followees · n) (bisection on μ)."""
     cap = min(config.max_followees, n_users - 1)
     z = rng.standard_normal(n_users)
 
@@ -55,7 +56,17 @@ def draw_out_degrees(config: FollowGraphConfig, n_users: int, rng: np.random.Gen
             lo = mid
         else:
             hi = mid
-    return degrees(hi)
+    result = degrees(hi)
+    # Nudge random users by one so the total is exactly round(mean · n).
+    excess = int(result.sum()) - round(config.mean_followees * n_users)
+    for user in rng.permutation(n_users).tolist():
+        if excess == 0:
+            break
+        step = -1 if excess > 0 else 1
+        if 1 <= result[user] + step <= cap:
+            result[user] += step
+            excess += step
+    return result
 
 
 def draw_follow_graph(
@@ -68,9 +79,8 @@ def draw_follow_graph(
     n = population.n_users
     interests = population.interests
     out_degree = draw_out_degrees(config, n, rng)
-    category = taxonomy.concept_category[population.primary_concept]
-    by_category = np.argsort(category, kind="stable")
-    category_start = np.searchsorted(category[by_category], np.arange(category.max() + 2))
+    primary = population.primary_concept
+    groups = [_Group(taxonomy.concept_category[primary]), _Group(primary)]
     boost = np.where(population.celebrity, config.celebrity_attraction, 1.0)
     followers = np.zeros(n, dtype=np.float64)
     sources: list[np.ndarray] = []
@@ -84,14 +94,11 @@ def draw_follow_graph(
         attached = np.searchsorted(
             cumulative, rng.random((batch.size, pool_size)) * cumulative[-1], side="right"
         )
-        own = category[batch]
-        start, size = category_start[own], category_start[own + 1] - category_start[own]
-        similar = by_category[
-            start[:, None] + (rng.random((batch.size, pool_size)) * size[:, None]).astype(np.int64)
-        ]
-        pool = np.concatenate([np.minimum(attached, n - 1), similar], axis=1)
+        similar = [group.draw(batch, pool_size, rng) for group in groups]
+        pool = np.concatenate([np.minimum(attached, n - 1), *similar], axis=1)
         similarity = np.einsum("bd,bpd->bp", interests[batch], interests[pool])
-        score = config.homophily * similarity + rng.gumbel(size=pool.shape)
+        popularity = config.attachment_strength * np.log(weights[pool])
+        score = config.homophily * similarity + popularity + rng.gumbel(size=pool.shape)
         ranked = np.take_along_axis(pool, np.argsort(-score, axis=1), axis=1)
         for row, user in enumerate(batch.tolist()):
             chosen = _first_distinct(ranked[row], user, int(out_degree[user]), n, rng)
@@ -105,6 +112,22 @@ def draw_follow_graph(
     similarity = np.einsum("ed,ed->e", interests[source], interests[target])
     tie = 1.0 / (1.0 + np.exp(-(2.0 * similarity + rng.normal(0, config.tie_noise, source.size))))
     return FollowGraph(source=source, target=target, tie=tie, n_users=n)
+
+
+class _Group:
+    """Users grouped by a label (primary category or concept), for uniform draws within."""
+
+    def __init__(self, label: np.ndarray) -> None:
+        self.label = label
+        self.members = np.argsort(label, kind="stable")
+        self.start = np.searchsorted(label[self.members], np.arange(label.max() + 2))
+
+    def draw(self, users: np.ndarray, count: int, rng: np.random.Generator) -> np.ndarray:
+        """(len(users), count) random members of each user's own group."""
+        own = self.label[users]
+        start, size = self.start[own], self.start[own + 1] - self.start[own]
+        offsets = (rng.random((users.size, count)) * size[:, None]).astype(np.int64)
+        return self.members[start[:, None] + offsets]
 
 
 def _first_distinct(

@@ -26,7 +26,7 @@ from pop_pipeline.world.images import ImageRenderer
 from pop_pipeline.world.latent_world import LatentWorld, build_latent_world
 from pop_pipeline.world.manifest import build_manifest, write_manifest
 from pop_pipeline.world.output_dir import WORK_DIR, finish_output_dir, prepare_output_dir
-from pop_pipeline.world.raw_writer import FileLedger, SortedRuns
+from pop_pipeline.world.raw_writer import FileLedger, HashingWriter, SortedRuns
 from pop_pipeline.world.seeding import Stage, stage_rng
 from pop_pipeline.world.text import Caption, CaptionWriter
 from pop_pipeline.world.truth_store import TweetTruthWriter, write_static_truth
@@ -42,6 +42,7 @@ class GenerationStats:
     peak_tweets_held: int = 0  # most tweets held in memory at once
     seconds: float = 0.0  # wall-clock duration
     images: int = 0  # images rendered
+    render_seconds: float = 0.0  # wall-clock time spent rendering and encoding images
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,10 @@ def generate_world_with_stats(
     report("latent", 1, 1)
     n_follows = ledger.write_json_lines(
         "follows.jsonl",
-        (fmt.follow_object(s, t) for s, t in zip(world.graph.source, world.graph.target, strict=True)),
+        (
+            fmt.follow_object(s, t)
+            for s, t in zip(world.graph.source, world.graph.target, strict=True)
+        ),
     )
     write_static_truth(ledger, config, world)
     counts = _TweetLoop(config, world, ledger, root, stats, report).run()
@@ -124,13 +128,11 @@ class _TweetLoop:
         stats: GenerationStats,
         report: ProgressCallback,
     ) -> None:
-        self.config, self.world, self.ledger, self.stats, self.report = (
-            config,
-            world,
-            ledger,
-            stats,
-            report,
-        )
+        self.config = config
+        self.world = world
+        self.ledger = ledger
+        self.stats = stats
+        self.report = report
         seed = config.seed
         self.drawer = TweetDrawer(config, world.population, world.taxonomy, world.trends)
         axis = stage_rng(seed, Stage.TWEET_IMAGE).standard_normal(world.taxonomy.latent_dim)
@@ -150,9 +152,10 @@ class _TweetLoop:
         truth = TweetTruthWriter(self.ledger, n_tweets, world.taxonomy.latent_dim)
         schedule = build_schedule(config, world.clock.start_ms)
         done = media = 0
-        with self.ledger.open("tweets.jsonl") as tweets_out, self.ledger.open(
-            "media.jsonl"
-        ) as media_out:
+        with (
+            self.ledger.open("tweets.jsonl") as tweets_out,
+            self.ledger.open("media.jsonl") as media_out,
+        ):
             for chunk in schedule.chunks(config.output.chunk_size):
                 records = []
                 for index, created_ms in chunk:
@@ -190,7 +193,9 @@ class _TweetLoop:
             latent.caption_concept, latent.text_quality, stage_rng(seed, Stage.TWEET_TEXT, index)
         )
         if latent.has_image:
+            began = time.perf_counter()
             image = self.renderer.render(latent, stage_rng(seed, Stage.TWEET_IMAGE, index))
+            self.stats.render_seconds += time.perf_counter() - began
             self.ledger.write_bytes(f"media/{fmt.media_key(index)}.jpg", image)
             self.stats.images += 1
         outcome = simulate_cascade(
@@ -203,12 +208,22 @@ class _TweetLoop:
         )
         reply_rng = stage_rng(seed, Stage.REPLY_TEXT, index)
         replies = [
-            (ms, user, self.writer.comment(latent.concept, int(self.primary_concept[user]), reply_rng))
+            (
+                ms,
+                user,
+                self.writer.comment(latent.concept, int(self.primary_concept[user]), reply_rng),
+            )
             for ms, user in outcome.replies
         ]
         return _TweetRecord(latent=latent, caption=caption, outcome=outcome, replies=replies)
 
-    def _write_chunk(self, records: list[_TweetRecord], tweets_out, media_out, truth) -> int:
+    def _write_chunk(
+        self,
+        records: list[_TweetRecord],
+        tweets_out: HashingWriter,
+        media_out: HashingWriter,
+        truth: TweetTruthWriter,
+    ) -> int:
         """Write one chunk's tweets, media objects, oracle rows and retweet/reply runs."""
         world, size = self.world, self.config.images.size
         retweet_run: list[tuple[str, str]] = []

@@ -48,7 +48,9 @@ _CROSS = np.array(
     [(-0.3, -1), (0.3, -1), (0.3, -0.3), (1, -0.3), (1, 0.3), (0.3, 0.3), (0.3, 1), (-0.3, 1),
      (-0.3, 0.3), (-1, 0.3), (-1, -0.3), (-0.3, -0.3)]
 )  # fmt: skip
-_ARROW = np.array([(-1, -0.35), (0.2, -0.35), (0.2, -0.8), (1, 0), (0.2, 0.8), (0.2, 0.35), (-1, 0.35)])
+_ARROW = np.array(
+    [(-1, -0.35), (0.2, -0.35), (0.2, -0.8), (1, 0), (0.2, 0.8), (0.2, 0.35), (-1, 0.35)]
+)
 
 # Shape families: list of (unit polygon, mask value) layers, drawn in order.
 SHAPE_FAMILIES: tuple[tuple[tuple[np.ndarray, int], ...], ...] = (
@@ -169,10 +171,11 @@ class ImageRenderer:
             points = self._place(family[0][0], centre, radius, rng.uniform(0, 2 * math.pi), 1.0)
             draw.polygon(points, fill=colour)
         self._draw_object(image, tweet, subcategory, quality, backdrop_mean, rng)
-        blur = config.max_blur * (1 - quality) ** 1.5 * size / 128
+        # Each cue of quality is jittered on its own, so no single statistic gives it away.
+        blur = config.max_blur * (1 - quality) ** 1.5 * size / 128 * rng.uniform(0.4, 1.6)
         if blur > 0.25:
             image = image.filter(ImageFilter.BoxBlur(blur))
-        noise = config.max_noise * (1 - quality)
+        noise = config.max_noise * (1 - quality) * rng.uniform(0.4, 1.6)
         if noise > 1.0:
             gx, gy = rng.integers(0, size, size=2)
             pixels = np.asarray(image, dtype=np.float32)
@@ -209,7 +212,7 @@ class ImageRenderer:
             mask_draw.polygon(self._place(polygon, centre, radius, angle, stretch), fill=value)
         shift = self._hue_shift(tweet)
         hue = self._concept_hues[tweet.concept] + shift
-        contrast = 0.35 + 0.65 * quality
+        contrast = min(1.0, (0.35 + 0.65 * quality) * rng.uniform(0.8, 1.2))
         main = np.array(_rgb(hue, 0.85, 0.95)) * contrast + backdrop_mean * (1 - contrast)
         shade = np.array(_rgb(hue, 0.9, 0.45)) * contrast + backdrop_mean * (1 - contrast)
         px, py = rng.integers(0, size, size=2)

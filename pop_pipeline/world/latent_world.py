@@ -17,6 +17,7 @@ from pop_pipeline.world.config import WorldConfig
 from pop_pipeline.world.engagement import AudienceNetwork, TrendTable
 from pop_pipeline.world.follow_graph import FollowGraph, draw_follow_graph
 from pop_pipeline.world.population import Population, draw_population
+from pop_pipeline.world.recommendations import build_recommendation_table
 from pop_pipeline.world.seeding import Stage, stage_rng, stage_salt
 from pop_pipeline.world.sessions import SessionClock
 from pop_pipeline.world.taxonomy import Taxonomy, build_taxonomy
@@ -35,8 +36,8 @@ class WorldClock:
     @classmethod
     def from_config(cls, config: WorldConfig) -> WorldClock:
         start = parse_iso_ms(config.time.start)
-        end = start + int(round(config.time.days * MS_PER_DAY))
-        collected = end + int(round(config.time.collection_delay_days * MS_PER_DAY))
+        end = start + round(config.time.days * MS_PER_DAY)
+        collected = end + round(config.time.collection_delay_days * MS_PER_DAY)
         return cls(start_ms=start, end_ms=end, collected_ms=collected)
 
 
@@ -74,6 +75,13 @@ def build_latent_world(config: WorldConfig) -> LatentWorld:
     followers = graph.followers_count()
     listed = text_rng.poisson(0.02 * followers + 0.05)
     salt = stage_salt(seed, Stage.SESSIONS)
+    recommendations = build_recommendation_table(
+        population.interests,
+        population.activity,
+        taxonomy.concept_vectors,
+        config.engagement.recommendation_pool,
+        config.engagement.recommendation_sharpness,
+    )
     network = AudienceNetwork.from_edges(
         interests=population.interests,
         attention=population.attention,
@@ -86,6 +94,7 @@ def build_latent_world(config: WorldConfig) -> LatentWorld:
             phase_ms=population.session_phase_ms,
             salt=salt,
         ),
+        recommendations=recommendations,
     )
     return LatentWorld(
         clock=clock,

@@ -108,9 +108,8 @@ def _coerce(name: str, current: Any, value: Any) -> Any:
     elif isinstance(current, float):
         if isinstance(value, int | float) and not isinstance(value, bool):
             return float(value)
-    elif isinstance(current, str):
-        if isinstance(value, str):
-            return value
+    elif isinstance(current, str) and isinstance(value, str):
+        return value
     raise ValueError(f"world config key {name!r} expects {type(current).__name__}, got {value!r}")
 
 

@@ -63,7 +63,7 @@ def draw_population(
     period = MS_PER_DAY / sessions_per_day
     phase = rng.random(n) * period
     attention = config.attention_min + activity * (config.attention_max - config.attention_min)
-    n_celebrities = int(round(config.celebrity_share * n))
+    n_celebrities = round(config.celebrity_share * n)
     celebrity = np.zeros(n, dtype=bool)
     celebrity[rng.choice(n, size=n_celebrities, replace=False)] = True
     posting = activity * rng.lognormal(0.0, config.posting_weight_sigma, size=n)

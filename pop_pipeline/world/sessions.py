@@ -37,7 +37,8 @@ class SessionClock:
         """First session time of ``user`` strictly after ``after_ms`` (epoch ms)."""
         period = self._periods[user]
         origin = self.start_ms + self._phases[user]
-        k = math.floor((after_ms - origin) / period) - 1
+        # Jitter is below ±½ period, so session k - 1 is always before ``after_ms``.
+        k = math.floor((after_ms - origin) / period)
         while True:
             jitter = (unit_hash(self.salt, user, k) - 0.5) * JITTER * period
             moment = int(origin + k * period + jitter)

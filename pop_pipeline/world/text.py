@@ -61,7 +61,7 @@ class CaptionWriter:
         taxonomy = self._taxonomy
         words = taxonomy.concept_words[concept]
         sub_words = taxonomy.subcategory_words[taxonomy.concept_subcategory[concept]]
-        length = max(1, int(round(rng.gamma(self._gamma_shape, self._gamma_scale))))
+        length = max(1, round(rng.gamma(self._gamma_shape, self._gamma_scale)))
         n_tags = min(int(rng.integers(0, self._config.max_hashtags + 1)), length - 1)
         n_emoji = int(rng.random() < 0.35 and length - n_tags >= 3)
         body = length - n_tags - n_emoji

@@ -28,7 +28,7 @@ def build_trend_grid(
         for _ in range(int(rng.poisson(mean_bursts))):
             centre = rng.uniform(0, n_hours)
             width = 24.0 * config.trend_burst_width_days * rng.uniform(0.5, 1.5)
-            amplitude = rng.exponential(config.trend_burst_amplitude)
+            amplitude = config.trend_burst_amplitude * rng.uniform(0.5, 1.5)
             grid[concept] += amplitude * np.exp(-0.5 * ((hours - centre) / width) ** 2)
     return grid
 

@@ -6,12 +6,20 @@ from pop_pipeline.evaluation.ranking_tables import markdown_table, ranking_metri
 
 def test_random_oracle_and_normalised_rows():
     # one user, one positive (t1) and two negatives
-    candidates = pd.DataFrame({"user_id": ["u"] * 3, "tweet_id": ["t1", "t2", "t3"],
-                               "label": [1, 0, 0], "at": pd.Timestamp("2026-01-01")})
-    scores = pd.concat([
-        candidates.assign(model="good", score=[3.0, 1.0, 2.0]),
-        candidates.assign(model="half", score=[2.0, 3.0, 1.0]),
-    ])[["model", "user_id", "tweet_id", "label", "score"]]
+    candidates = pd.DataFrame(
+        {
+            "user_id": ["u"] * 3,
+            "tweet_id": ["t1", "t2", "t3"],
+            "label": [1, 0, 0],
+            "seen_at": pd.Timestamp("2026-01-01"),
+        }
+    )
+    scores = pd.concat(
+        [
+            candidates.assign(model="good", score=[3.0, 1.0, 2.0]),
+            candidates.assign(model="half", score=[2.0, 3.0, 1.0]),
+        ]
+    )[["model", "user_id", "tweet_id", "label", "score"]]
 
     def oracle(frame):
         return np.where(frame["label"] == 1, 0.9, 0.1)

@@ -1,6 +1,5 @@
 """Embeddings: the CLIP encoder (pretrained or trained in-domain) and every tweet's vectors."""
 
-
 import os
 import time
 from pathlib import Path
@@ -101,7 +100,8 @@ def clip_encoder(
             )
 
             def on_epoch_end(epoch: int, stats: dict[str, float]) -> None:
-                context.log.info(f"clip epoch {epoch + 1}/{config.epochs}: {stats}")
+                shown = ", ".join(f"{k} {v:.4g}" for k, v in stats.items() if k != "epoch")
+                context.log.info(f"clip epoch {epoch}/{config.epochs}: {shown}")
 
             history = train_contrastive(
                 bundle,
@@ -169,6 +169,7 @@ def _log_epoch_metrics(history: list[dict[str, float]]) -> None:
         mlflow.entities.Metric(key=f"train_{name}", value=float(value), timestamp=now, step=epoch)
         for epoch, stats in enumerate(history)
         for name, value in stats.items()
+        if name != "epoch"
     ]
     for start in range(0, len(metrics), 900):
         client.log_batch(run.info.run_id, metrics=metrics[start : start + 900])

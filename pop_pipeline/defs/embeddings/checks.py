@@ -1,6 +1,5 @@
 """Blocking Great Expectations check on the tweet embeddings."""
 
-
 import dagster as dg
 
 from pop_pipeline.defs.quality import suite_check_result
@@ -18,8 +17,8 @@ def tweet_embeddings_are_valid(duckdb: DuckDBResource) -> dg.AssetCheckResult:
     store = duckdb.store()
     per_vector = ", ".join(
         f"len({c}) AS {c}_dim, "
-        f"list_bool_and(list_transform({c}::FLOAT[], x -> isfinite(x))) AS {c}_finite, "
-        f"sqrt(list_sum(list_transform({c}::FLOAT[], x -> x * x))) AS {c}_norm"
+        f"list_bool_and(list_transform({c}::FLOAT[], lambda x: isfinite(x))) AS {c}_finite, "
+        f"sqrt(list_sum(list_transform({c}::FLOAT[], lambda x: x * x))) AS {c}_norm"
         for c in VECTOR_COLUMNS
     )
     frame = store.query(f"SELECT tweet_id, weights_sha256, {per_vector} FROM tweet_embeddings")

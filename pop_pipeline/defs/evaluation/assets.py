@@ -1,6 +1,5 @@
 """The metrics asset: the AMNL protocol's table for every model, random and oracle."""
 
-
 import dagster as dg
 import mlflow
 import numpy as np
@@ -41,7 +40,7 @@ def ranking_metrics(
     logged to MLflow and shown here as a markdown table. Real data has no oracle row."""
     store = duckdb.store()
     candidates = store.query(
-        "SELECT user_id, tweet_id, label, at FROM ranking_test_candidates "
+        "SELECT user_id, tweet_id, label, seen_at FROM ranking_test_candidates "
         "WHERE train_fraction = ? ORDER BY user_id, tweet_id",
         [config.train_fraction],
     )
@@ -61,7 +60,7 @@ def ranking_metrics(
             return world_oracle.retweet_probability(
                 list(frame["user_id"]),
                 list(frame["tweet_id"]),
-                frame["at"].dt.to_pydatetime(),
+                frame["seen_at"].dt.to_pydatetime(),
             )
     else:
         context.log.warning("no oracle/ folder in the raw data: the table has no oracle row")

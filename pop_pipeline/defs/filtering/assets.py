@@ -1,6 +1,5 @@
 """Filtered datasets: image tweets under the Hybrid CNN filters, their retweets, and splits."""
 
-
 import dagster as dg
 import pandas as pd
 

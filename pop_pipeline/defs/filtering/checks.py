@@ -1,6 +1,5 @@
 """Blocking Great Expectations checks on the filtered datasets."""
 
-
 import dagster as dg
 
 from pop_pipeline.defs.quality import suite_check_result

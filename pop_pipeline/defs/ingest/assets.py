@@ -1,6 +1,5 @@
 """Raw assets: one pass over a raw drop into DuckDB tables, quarantine and a file audit."""
 
-
 import time
 
 import dagster as dg

@@ -1,6 +1,5 @@
 """Blocking Great Expectations checks on the raw users and tweets."""
 
-
 import dagster as dg
 import pandas as pd
 
@@ -24,12 +23,14 @@ def raw_tweets_are_valid(duckdb: DuckDBResource) -> dg.AssetCheckResult:
     collected_at = _collected_at(store)
     tweets = store.query(
         """
+        WITH keys AS (SELECT tweet_id, unnest(media_keys) AS media_key FROM raw_tweets),
+        resolved AS (
+            SELECT k.tweet_id, bool_and(m.media_key IS NOT NULL) AS media_resolved
+            FROM keys k LEFT JOIN raw_media m USING (media_key) GROUP BY k.tweet_id
+        )
         SELECT t.tweet_id, t.author_id, t.created_at, t.retweet_count, t.reply_count,
-               t.like_count, t.quote_count, t.impression_count,
-               CASE WHEN len(t.media_keys) = 0 THEN NULL
-                    ELSE list_bool_and([k IN (SELECT media_key FROM raw_media)
-                                        FOR k IN t.media_keys]) END AS media_resolved
-        FROM raw_tweets t
+               t.like_count, t.quote_count, t.impression_count, r.media_resolved
+        FROM raw_tweets t LEFT JOIN resolved r USING (tweet_id)
         """
     )
     counts = ["retweet_count", "reply_count", "like_count", "quote_count", "impression_count"]

@@ -1,6 +1,5 @@
 """Jobs and the nightly retraining schedule."""
 
-
 import dagster as dg
 
 RETRAINING_GROUPS = ("filtered", "embeddings", "triplets", "models", "evaluation")

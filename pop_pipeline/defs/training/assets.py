@@ -1,6 +1,5 @@
 """Trained retweet-ranking models: AMNL and its baselines, each one MLflow run and version."""
 
-
 import dataclasses
 import time
 from pathlib import Path

@@ -1,6 +1,5 @@
 """What every ranking-model asset does after training: store test scores, publish, report."""
 
-
 import time
 from pathlib import Path
 

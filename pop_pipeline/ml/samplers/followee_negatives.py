@@ -5,6 +5,13 @@ j's followees that j did not retweet ("more likely to be seen but disliked"). He
 
 - the candidates of j are the tweets whose author j follows (self-follows ignored) and that j
   never retweeted according to ``all_retweets`` (nor in ``retweets`` itself);
+- pool ``"recent"`` (only with ``max_age``): the candidates posted in ``[t − max_age, t]``, what
+  j most likely saw in their timeline around the retweet. When it holds at least
+  ``n_negatives`` tweets, they are drawn uniformly from it. Without a window, negatives of a
+  late positive are mostly old tweets, and a model can rank "new beats old" instead of
+  preference (a collaborative model scores every unseen, i.e. recent, tweet above every
+  trained negative); the window is our addition, the paper does not say how old a negative may
+  be;
 - pool ``"before_retweet"``: the candidates posted at or before ``t`` (j could have seen them).
   When it holds at least ``n_negatives`` tweets, ``n_negatives`` distinct ones are drawn
   uniformly from it;
@@ -28,6 +35,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+POOL_RECENT = "recent"
 POOL_BEFORE_RETWEET = "before_retweet"
 POOL_ANY_TIME = "any_time"
 REASON_FOLLOWS_NOBODY = "user_follows_nobody"
@@ -149,15 +157,27 @@ def _followee_candidates(
 
 
 def _draw_candidate_slots(
-    rng: np.random.Generator, n_before: np.ndarray, n_total: np.ndarray, n_negatives: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """Offsets into each positive's candidate segment, and whether each is from the before pool.
+    rng: np.random.Generator,
+    n_older: np.ndarray,
+    n_before: np.ndarray,
+    n_total: np.ndarray,
+    n_negatives: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Offsets into each positive's candidate segment, whether each is from the before pool,
+    and whether the row was drawn from the recent window ``[n_older, n_before)``.
 
     Rows with fewer than ``n_negatives`` candidates in all keep -1 offsets.
     """
     offsets = np.full((len(n_before), n_negatives), -1, dtype=np.int64)
     from_before = np.zeros((len(n_before), n_negatives), dtype=bool)
-    rows = np.flatnonzero(n_before >= n_negatives)
+    n_recent = n_before - n_older
+    recent = n_recent >= n_negatives
+    rows = np.flatnonzero(recent)
+    offsets[rows] = n_older[rows, None] + sample_distinct_offsets(
+        rng, n_recent[rows], n_negatives
+    )
+    from_before[rows] = True
+    rows = np.flatnonzero((n_before >= n_negatives) & ~recent)
     offsets[rows] = sample_distinct_offsets(rng, n_before[rows], n_negatives)
     from_before[rows] = True
     for kept in range(n_negatives):  # top-ups: keep the `kept` before-retweet candidates
@@ -165,7 +185,7 @@ def _draw_candidate_slots(
         topped = kept + sample_distinct_offsets(rng, n_total[rows] - kept, n_negatives - kept)
         offsets[rows] = np.concatenate([np.tile(np.arange(kept), (len(rows), 1)), topped], axis=1)
         from_before[rows, :kept] = True
-    return offsets, from_before
+    return offsets, from_before, recent
 
 
 def sample_followee_negatives(
@@ -176,6 +196,7 @@ def sample_followee_negatives(
     *,
     n_negatives: int = 2,
     seed: int,
+    max_age: pd.Timedelta | None = None,
 ) -> FolloweeNegativeSample:
     """Sample ``n_negatives`` followee tweets per retweet; see the module docstring.
 
@@ -187,6 +208,8 @@ def sample_followee_negatives(
             retweeted tweets are never his negatives.
         n_negatives: negatives per positive.
         seed: seed of the ``numpy.random.Generator`` used for every draw.
+        max_age: if given, prefer negatives posted at most this long before the retweet
+            (pool ``"recent"``), falling back to the older pools when too few exist.
     """
     if n_negatives < 1:
         raise ValueError("n_negatives must be at least 1")
@@ -219,13 +242,22 @@ def sample_followee_negatives(
     pos_time = positives["_t"].to_numpy()
     counts = np.bincount(candidates.user, minlength=len(users))
     start, n_total = _exclusive_cumsum(counts)[pos_user], counts[pos_user]
-    time_rank = np.unique(np.concatenate([candidates.created, pos_time]), return_inverse=True)[1]
+    window_start = pos_time - (pd.Timedelta(max_age).value if max_age is not None else 0)
+    n_c, n_p = len(candidates.created), len(pos_time)
+    time_rank = np.unique(
+        np.concatenate([candidates.created, pos_time, window_start]), return_inverse=True
+    )[1]
     n_ranks = int(time_rank.max()) + 2 if len(time_rank) else 1
-    candidate_keys = candidates.user * n_ranks + time_rank[: len(candidates.created)]
-    query_keys = pos_user * n_ranks + time_rank[len(candidates.created) :]
+    candidate_keys = candidates.user * n_ranks + time_rank[:n_c]
+    query_keys = pos_user * n_ranks + time_rank[n_c : n_c + n_p]
     n_before = np.searchsorted(candidate_keys, query_keys, side="right") - start
-    offsets, from_before = _draw_candidate_slots(
-        np.random.default_rng(seed), n_before, n_total, n_negatives
+    if max_age is None:
+        n_older = n_before  # an empty recent window
+    else:
+        window_keys = pos_user * n_ranks + time_rank[n_c + n_p :]
+        n_older = np.searchsorted(candidate_keys, window_keys, side="left") - start
+    offsets, from_before, recent = _draw_candidate_slots(
+        np.random.default_rng(seed), n_older, n_before, n_total, n_negatives
     )
 
     rows = np.flatnonzero(n_total >= n_negatives)
@@ -237,7 +269,11 @@ def sample_followee_negatives(
             "neg_tweet_id": tweet_ids[negatives],
             "retweeted_at": np.repeat(positives["retweeted_at"].to_numpy()[rows], n_negatives),
             "negative_rank": np.tile(np.arange(n_negatives), len(rows)),
-            "pool": np.where(from_before[rows].ravel(), POOL_BEFORE_RETWEET, POOL_ANY_TIME),
+            "pool": np.where(
+                np.repeat(recent[rows], n_negatives),
+                POOL_RECENT,
+                np.where(from_before[rows].ravel(), POOL_BEFORE_RETWEET, POOL_ANY_TIME),
+            ),
         },
         columns=TRIPLET_COLUMNS,
     )

@@ -1,0 +1,46 @@
+import subprocess
+import sys
+
+import dagster as dg
+
+from pop_pipeline.definitions import defs
+
+
+def test_definitions_load_with_every_domain():
+    loaded = defs()
+    keys = {spec.key.to_user_string() for spec in loaded.resolve_all_asset_specs()}
+    assert {"raw_tweets", "raw_quarantine", "image_tweets", "retweet_splits", "clip_encoder",
+            "tweet_embeddings", "followee_negative_triplets", "ranking_test_candidates",
+            "amnl_model", "bpr_model", "popularity_model", "ranking_metrics"} <= keys
+    assert {"duckdb", "raw_data", "mlflow_tracking", "artifacts"} <= set(loaded.resources)
+
+
+def test_nightly_schedule_runs_the_retraining_job_at_three_utc():
+    loaded = defs()
+    schedule = loaded.get_schedule_def("nightly_retraining_schedule")
+    assert schedule.cron_schedule == "0 3 * * *"
+    assert schedule.execution_timezone == "UTC"
+    assert schedule.job_name == "nightly_retraining"
+    job = loaded.get_job_def("nightly_retraining")
+    selected = {key.to_user_string() for key in job.asset_layer.executable_asset_keys}
+    assert "image_tweets" in selected and "ranking_metrics" in selected
+    assert not any(key.startswith("raw_") for key in selected)
+
+
+def test_dagster_cli_validates_the_code_location():
+    result = subprocess.run(
+        [sys.executable, "-m", "dagster", "definitions", "validate", "-m",
+         "pop_pipeline.definitions"], capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_duckdb_and_gpu_steps_declare_their_pools():
+    loaded = defs()
+    pools = {}
+    for assets_def in loaded.assets:
+        if isinstance(assets_def, dg.AssetsDefinition):
+            for key in assets_def.keys:
+                pools[key.to_user_string()] = assets_def.op.pool
+    assert pools["raw_tweets"] == "duckdb"
+    assert pools["tweet_embeddings"] == "gpu" and pools["amnl_model"] == "gpu"
