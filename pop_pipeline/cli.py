@@ -51,6 +51,7 @@ def _run(args: argparse.Namespace) -> int:
     raw_uri = args.raw or _default_raw_uri(args.preset)
     os.environ["POP_RAW_URI"] = raw_uri
     result = run_pipeline(selection=args.select)
+    _print_run_summary(result)
     if not result.success:
         print(
             "run failed: see the log above (blocking checks stop everything downstream)",
@@ -60,6 +61,21 @@ def _run(args: argparse.Namespace) -> int:
     if args.select is None:
         return _metrics(argparse.Namespace(json=False))
     return 0
+
+
+def _print_run_summary(result) -> None:
+    """One line per materialized asset (rows, when known) and per check."""
+    print(f"\nrun {result.run_id}: {'succeeded' if result.success else 'FAILED'}")
+    for event in result.get_asset_materialization_events():
+        materialization = event.asset_materialization
+        rows = materialization.metadata.get("dagster/row_count")
+        shown = f" ({rows.value} rows)" if rows is not None else ""
+        print(f"  materialized {materialization.asset_key.to_user_string()}{shown}")
+    for evaluation in result.get_asset_check_evaluations():
+        verdict = "passed" if evaluation.passed else "FAILED"
+        print(
+            f"  check {evaluation.check_name} on {evaluation.asset_key.to_user_string()}: {verdict}"
+        )
 
 
 def _metrics(args: argparse.Namespace) -> int:

@@ -38,6 +38,7 @@ def project_home(tmp_path_factory, tiny_world) -> Path:
     os.environ["POP_HOME"] = str(home)
     os.environ["POP_RAW_URI"] = str(tiny_world)
     os.environ["DAGSTER_HOME"] = str(home / "dagster_home")
+    (home / "dagster_home").mkdir()
     yield home
     for key, value in previous.items():
         if value is None:

@@ -2,6 +2,7 @@
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 
@@ -12,6 +13,7 @@ import pytest
 from mlflow.tracking import MlflowClient
 
 from pop_pipeline.pipeline_run import run_pipeline
+from pop_pipeline.scoring.ranking_input import ranking_input_frame
 from pop_pipeline.settings import get_settings
 from pop_pipeline.storage.duckdb_store import DuckDBStore
 from pop_pipeline.training.ranking_data import load_ranking_data
@@ -57,9 +59,14 @@ def test_every_asset_materializes_and_every_check_passes(lineage):
         "ranking_metrics",
     ):
         assert name in materialized
-    evaluations = lineage.get_asset_check_evaluations()
-    assert len(evaluations) == 6
-    assert all(evaluation.passed for evaluation in evaluations)
+    evaluations = {e.check_name: e.passed for e in lineage.get_asset_check_evaluations()}
+    assert evaluations == {
+        "raw_tweets_are_valid": True,
+        "raw_users_are_valid": True,
+        "image_tweets_are_valid": True,
+        "retweet_splits_are_chronological": True,
+        "tweet_embeddings_are_valid": True,
+    }
 
 
 def test_metrics_table_has_every_model_random_and_oracle(store):
@@ -219,3 +226,70 @@ def test_failing_blocking_check_stops_training_and_leaves_the_registry(
         "ranking_metrics",
     }
     assert _registry_snapshot(registry) == before
+
+
+def test_predict_command_scores_raw_v2_tweets_like_the_registered_model(
+    store, registry, tiny_world, tmp_path
+):
+    chosen = store.query(
+        "SELECT tweet_id, author_id, created_at, text, comments, media_uri, "
+        "author_followers_count FROM image_tweets ORDER BY tweet_id LIMIT 3"
+    )
+    ids = set(chosen["tweet_id"])
+    lines = []
+    for name in ("tweets.jsonl", "replies.jsonl", "media.jsonl"):
+        for line in (tiny_world / name).read_text().splitlines():
+            obj = json.loads(line)
+            refs = {ref["id"] for ref in obj.get("referenced_tweets", [])}
+            keys = set(chosen["media_uri"].map(lambda uri: uri.rsplit("/", 1)[-1][:-4]))
+            if obj.get("id") in ids or refs & ids or obj.get("media_key") in keys:
+                lines.append(line)
+    lines.append("{broken json")
+    (tmp_path / "media").mkdir()
+    for uri in chosen["media_uri"]:
+        shutil.copyfile(uri, tmp_path / "media" / uri.rsplit("/", 1)[-1])
+    (tmp_path / "input.jsonl").write_text("\n".join(lines) + "\n")
+    users = list(
+        store.query(
+            "SELECT DISTINCT user_id FROM ranking_test_candidates ORDER BY user_id LIMIT 2"
+        )["user_id"]
+    )
+
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pop_pipeline.cli",
+            "predict",
+            "--model",
+            "pop-amnl@champion",
+            "--input",
+            str(tmp_path / "input.jsonl"),
+            "--users",
+            ",".join(users),
+            "--output",
+            str(tmp_path / "scores.jsonl"),
+        ],
+        env=dict(os.environ),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert out.returncode == 0, out.stderr
+    assert "invalid_json" in out.stderr  # the broken line is reported, the rest scored
+    scored = pd.read_json(
+        tmp_path / "scores.jsonl", lines=True, dtype={"user_id": str, "tweet_id": str}
+    )
+    assert len(scored) == 6
+
+    model = mlflow.pyfunc.load_model("models:/pop-amnl@champion")
+    frame = ranking_input_frame(
+        pd.concat([chosen.assign(user_id=user) for user in users], ignore_index=True)
+    )
+    expected = model.predict(frame)["score"]
+    merged = scored.merge(
+        frame.assign(expected=expected)[["user_id", "tweet_id", "expected"]],
+        on=["user_id", "tweet_id"],
+    )
+    assert len(merged) == 6
+    assert list(merged["score"]) == pytest.approx(list(merged["expected"]), abs=1e-5)

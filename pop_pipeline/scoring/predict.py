@@ -10,7 +10,7 @@ import mlflow
 import pandas as pd
 
 from pop_pipeline.scoring.prediction_input import read_prediction_input
-from pop_pipeline.scoring.ranking_input import RANKING_INPUT_COLUMNS
+from pop_pipeline.scoring.ranking_input import ranking_input_frame
 from pop_pipeline.settings import get_settings
 
 
@@ -33,9 +33,9 @@ def predict_file(*, model: str, input_path: Path, users: str, output: Path | Non
     if parsed.tweets.empty:
         print(f"no scorable tweet in {input_path}", file=sys.stderr)
         return 1
-    frame = pd.concat([parsed.tweets.assign(user_id=user) for user in user_ids], ignore_index=True)[
-        list(RANKING_INPUT_COLUMNS)
-    ]
+    frame = ranking_input_frame(
+        pd.concat([parsed.tweets.assign(user_id=user) for user in user_ids], ignore_index=True)
+    )
     loaded = mlflow.pyfunc.load_model(model_uri(model))
     scores = loaded.predict(frame)["score"].to_numpy()
     lines = [

@@ -78,7 +78,7 @@ class FollowGraphConfig:
     attachment_offset: float = 2.0  # preferential attachment weight = followers + offset
     attachment_strength: float = 0.5  # exponent of the attachment weight when choosing
     celebrity_attraction: float = 25.0  # preferential-attachment boost of a celebrity
-    candidate_pool: int = 120  # candidates drawn per user by attachment (plus as many similar)
+    candidate_pool: int = 120  # candidates per user by attachment, same category, same concept
     wiring_batch: int = 256  # users wired between two updates of the follower counts
     tie_noise: float = 0.3  # std of the noise in tie strengths (logit scale)
 
@@ -148,12 +148,12 @@ class EngagementConfig:
     reply_given_retweet: float = 0.25  # chance that a retweeter also comments
     reply_given_view: float = 0.01  # chance that a viewer who does not retweet comments
     recommended_deliveries: float = 3.0  # recommendation-feed deliveries per tweet at trend 0
-    recommendation_pool: int = 300  # users in each concept's recommendation audience
+    recommendation_audience: float = 0.15  # share of users in each concept's feed audience
     recommendation_sharpness: float = 8.0  # how strongly the feed favours the best-matched
     recommendation_delay_hours: float = 12.0  # mean delay of a recommendation-feed delivery
     oon_views_per_day: float = 8.0  # out-of-network views per sqrt(day) at trend 0, 0 followers
     oon_follower_exponent: float = 0.5  # out-of-network views grow as (1 + followers)^this
-    oon_trend_weight: float = 1.0  # out-of-network views grow as exp(this · trend)
+    oon_trend_weight: float = 1.0  # feed deliveries and out-of-network views ∝ exp(this·trend)
     oon_like_offset: float = -0.5  # added to the like intercept for out-of-network viewers
 
 
@@ -162,6 +162,7 @@ class OutputConfig:
     """How the raw files are produced."""
 
     chunk_size: int = 5000  # tweets generated and written per chunk (memory bound)
+    workers: int = 1  # processes producing tweets (the files are the same for any value)
 
 
 @dataclass(frozen=True)
@@ -217,7 +218,17 @@ def _validate(config: WorldConfig) -> None:
         "population.celebrity_share in [0, 1]": 0 <= config.population.celebrity_share <= 1,
         "population.max_interest_concepts >= 1": config.population.max_interest_concepts >= 1,
         "output.chunk_size >= 1": config.output.chunk_size >= 1,
+        "output.workers >= 1": config.output.workers >= 1,
         "engagement.max_cascade_depth >= 1": config.engagement.max_cascade_depth >= 1,
+        "engagement.recommendation_audience in (0, 1]": 0
+        < config.engagement.recommendation_audience
+        <= 1,
+        "engagement reply chances in [0, 1]": 0 <= config.engagement.reply_given_view <= 1
+        and 0 <= config.engagement.reply_given_retweet <= 1,
+        "population attention in [0, 1]": 0 <= config.population.attention_min <= 1
+        and 0 <= config.population.attention_max <= 1,
+        "text caption length mean and std > 0": config.text.caption_words_mean > 0
+        and config.text.caption_words_std > 0,
         "seed >= 0": config.seed >= 0,
     }
     failed = [name for name, ok in checks.items() if not ok]

@@ -5,7 +5,8 @@ write ``follows.jsonl`` and the static oracle files; then, chunk by chunk in pos
 draw each tweet's truth, caption, image and cascade, and write the chunk's tweets, media,
 oracle rows and sorted retweet/reply runs; merge the runs into ``retweets.jsonl`` and
 ``replies.jsonl``; write ``users.jsonl`` (its counts need every tweet); write the manifest.
-At most ``output.chunk_size`` tweets are held in memory at any time.
+At most ``output.chunk_size`` tweets are held in memory at any time; with ``output.workers``
+above 1 each chunk is shared among forked processes (same files, only faster).
 """
 
 from __future__ import annotations
@@ -20,16 +21,13 @@ import numpy as np
 
 from pop_pipeline.world import raw_format as fmt
 from pop_pipeline.world.config import WorldConfig
-from pop_pipeline.world.content import TweetDrawer, build_schedule
-from pop_pipeline.world.engagement import CascadeOutcome, TweetLatent, simulate_cascade
-from pop_pipeline.world.images import ImageRenderer
+from pop_pipeline.world.content import build_schedule
 from pop_pipeline.world.latent_world import LatentWorld, build_latent_world
 from pop_pipeline.world.manifest import build_manifest, write_manifest
 from pop_pipeline.world.output_dir import WORK_DIR, finish_output_dir, prepare_output_dir
 from pop_pipeline.world.raw_writer import FileLedger, HashingWriter, SortedRuns
-from pop_pipeline.world.seeding import Stage, stage_rng
-from pop_pipeline.world.text import Caption, CaptionWriter
 from pop_pipeline.world.truth_store import TweetTruthWriter, write_static_truth
+from pop_pipeline.world.tweet_producer import ParallelProducer, ProducedTweet, TweetProducer
 
 ProgressCallback = Callable[[str, int, int], None]
 
@@ -43,16 +41,6 @@ class GenerationStats:
     seconds: float = 0.0  # wall-clock duration
     images: int = 0  # images rendered
     render_seconds: float = 0.0  # wall-clock time spent rendering and encoding images
-
-
-@dataclass(frozen=True)
-class _TweetRecord:
-    """One tweet with everything needed to write it."""
-
-    latent: TweetLatent
-    caption: Caption
-    outcome: CascadeOutcome
-    replies: list[tuple[int, int, str]]  # (time_ms, user, text)
 
 
 def generate_world(
@@ -131,19 +119,13 @@ class _TweetLoop:
         self.config = config
         self.world = world
         self.ledger = ledger
+        self.root = root
         self.stats = stats
         self.report = report
-        seed = config.seed
-        self.drawer = TweetDrawer(config, world.population, world.taxonomy, world.trends)
-        axis = stage_rng(seed, Stage.TWEET_IMAGE).standard_normal(world.taxonomy.latent_dim)
-        self.renderer = ImageRenderer(world.taxonomy, config.images, axis / np.linalg.norm(axis))
-        self.writer = CaptionWriter(world.taxonomy, config.text)
         work = root / WORK_DIR
         self.retweet_runs = SortedRuns(work, "retweets")
         self.reply_runs = SortedRuns(work, "replies")
-        n_users = world.population.n_users
-        self.tweets_by_user = np.zeros(n_users, dtype=np.int64)
-        self.primary_concept = world.population.primary_concept
+        self.tweets_by_user = np.zeros(world.population.n_users, dtype=np.int64)
         self.usernames = [p.username for p in world.profiles]
 
     def run(self) -> dict[str, Any]:
@@ -151,20 +133,22 @@ class _TweetLoop:
         n_tweets = config.content.n_tweets
         truth = TweetTruthWriter(self.ledger, n_tweets, world.taxonomy.latent_dim)
         schedule = build_schedule(config, world.clock.start_ms)
+        producer = ParallelProducer(TweetProducer(config, world, self.root), config.output.workers)
         done = media = 0
-        with (
-            self.ledger.open("tweets.jsonl") as tweets_out,
-            self.ledger.open("media.jsonl") as media_out,
-        ):
-            for chunk in schedule.chunks(config.output.chunk_size):
-                records = []
-                for index, created_ms in chunk:
-                    records.append(self._produce(index, created_ms))
-                    self.stats.peak_tweets_held = max(self.stats.peak_tweets_held, len(records))
-                media += self._write_chunk(records, tweets_out, media_out, truth)
-                self.stats.chunks += 1
-                done += len(records)
-                self.report("tweets", done, n_tweets)
+        try:
+            with (
+                self.ledger.open("tweets.jsonl") as tweets_out,
+                self.ledger.open("media.jsonl") as media_out,
+            ):
+                for chunk in schedule.chunks(config.output.chunk_size):
+                    tweets = producer.produce_chunk(chunk)
+                    self.stats.peak_tweets_held = max(self.stats.peak_tweets_held, len(tweets))
+                    media += self._write_chunk(tweets, tweets_out, media_out, truth)
+                    self.stats.chunks += 1
+                    done += len(tweets)
+                    self.report("tweets", done, n_tweets)
+        finally:
+            producer.close()
         truth.close()
         self.report("merge", 0, 2)
         n_retweets = self.retweet_runs.merge_into(
@@ -186,40 +170,9 @@ class _TweetLoop:
             "tweets_by_user": self.tweets_by_user,
         }
 
-    def _produce(self, index: int, created_ms: int) -> _TweetRecord:
-        config, world, seed = self.config, self.world, self.config.seed
-        latent = self.drawer.draw(index, created_ms)
-        caption = self.writer.caption(
-            latent.caption_concept, latent.text_quality, stage_rng(seed, Stage.TWEET_TEXT, index)
-        )
-        if latent.has_image:
-            began = time.perf_counter()
-            image = self.renderer.render(latent, stage_rng(seed, Stage.TWEET_IMAGE, index))
-            self.stats.render_seconds += time.perf_counter() - began
-            self.ledger.write_bytes(f"media/{fmt.media_key(index)}.jpg", image)
-            self.stats.images += 1
-        outcome = simulate_cascade(
-            world.network,
-            latent,
-            world.trends,
-            config.engagement,
-            world.clock.collected_ms,
-            stage_rng(seed, Stage.CASCADE, index),
-        )
-        reply_rng = stage_rng(seed, Stage.REPLY_TEXT, index)
-        replies = [
-            (
-                ms,
-                user,
-                self.writer.comment(latent.concept, int(self.primary_concept[user]), reply_rng),
-            )
-            for ms, user in outcome.replies
-        ]
-        return _TweetRecord(latent=latent, caption=caption, outcome=outcome, replies=replies)
-
     def _write_chunk(
         self,
-        records: list[_TweetRecord],
+        tweets: list[ProducedTweet],
         tweets_out: HashingWriter,
         media_out: HashingWriter,
         truth: TweetTruthWriter,
@@ -229,11 +182,11 @@ class _TweetLoop:
         retweet_run: list[tuple[str, str]] = []
         reply_run: list[tuple[str, str]] = []
         media = 0
-        for record in records:
-            latent, outcome = record.latent, record.outcome
+        for tweet in tweets:
+            latent, outcome = tweet.latent, tweet.outcome
             metrics = {
                 "retweet_count": len(outcome.retweets),
-                "reply_count": len(record.replies),
+                "reply_count": len(tweet.replies),
                 "like_count": outcome.likes,
                 "quote_count": 0,
                 "impression_count": outcome.impressions,
@@ -243,27 +196,30 @@ class _TweetLoop:
                     latent.index,
                     latent.author,
                     latent.created_ms,
-                    record.caption,
+                    tweet.caption,
                     latent.has_image,
                     latent.concept,
                     world.taxonomy,
                     metrics,
                 )
             )
-            if latent.has_image:
+            if tweet.image_file is not None:
+                self.ledger.record(*tweet.image_file)
                 media_out.write_json_line(fmt.media_object(latent.index, size))
                 media += 1
+                self.stats.images += 1
+                self.stats.render_seconds += tweet.render_seconds
             self.tweets_by_user[latent.author] += 1
             author_name = self.usernames[latent.author]
             for rank, (ms, user) in enumerate(outcome.retweets):
-                body = fmt.retweet_body(user, ms, latent.index, author_name, record.caption.text)
+                body = fmt.retweet_body(user, ms, latent.index, author_name, tweet.caption.text)
                 retweet_run.append((_sort_key(ms, latent.index, rank), body))
                 self.tweets_by_user[user] += 1
-            for rank, (ms, user, text) in enumerate(record.replies):
+            for rank, (ms, user, text) in enumerate(tweet.replies):
                 body = fmt.reply_body(user, ms, latent.index, latent.author, text)
                 reply_run.append((_sort_key(ms, latent.index, rank), body))
                 self.tweets_by_user[user] += 1
-        truth.append([record.latent for record in records])
+        truth.append([tweet.latent for tweet in tweets])
         self.retweet_runs.add_run(retweet_run)
         self.reply_runs.add_run(reply_run)
         return media

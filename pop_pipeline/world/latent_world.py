@@ -79,7 +79,7 @@ def build_latent_world(config: WorldConfig) -> LatentWorld:
         population.interests,
         population.activity,
         taxonomy.concept_vectors,
-        config.engagement.recommendation_pool,
+        config.engagement.recommendation_audience,
         config.engagement.recommendation_sharpness,
     )
     network = AudienceNetwork.from_edges(

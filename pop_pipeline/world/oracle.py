@@ -89,7 +89,7 @@ class WorldOracle:
                 self._interests,
                 users["activity"],
                 truth.concept_vectors,
-                self.engagement.recommendation_pool,
+                self.engagement.recommendation_audience,
                 self.engagement.recommendation_sharpness,
             ),
         )

@@ -68,6 +68,10 @@ class FileLedger:
 
         return HashingWriter(path, record)
 
+    def record(self, relative: str, sha256: str, size: int) -> None:
+        """Register a file written elsewhere (e.g. by a worker process)."""
+        self.entries[relative] = {"sha256": sha256, "bytes": int(size)}
+
     def write_bytes(self, relative: str, data: bytes) -> None:
         with self.open(relative) as writer:
             writer.write(data)

@@ -1,9 +1,10 @@
 """The platform's recommendation feed: out-of-network deliveries to interested users.
 
 Besides followers, a tweet is delivered to users the platform picks for its concept: for
-each concept the ``recommendation_pool`` users with the highest ⟨interest, concept vector⟩
-form its audience, weighted by ``activity · exp(recommendation_sharpness · affinity)``. The
-table depends on the latent truth only, so the oracle rebuilds it identically.
+each concept the ``recommendation_audience`` share of users with the highest ⟨interest,
+concept vector⟩ form its audience, weighted by ``activity · exp(recommendation_sharpness ·
+affinity)``. The table depends on the latent truth only, so the oracle rebuilds it
+identically.
 """
 
 from __future__ import annotations
@@ -30,12 +31,12 @@ def build_recommendation_table(
     interests: np.ndarray,
     activity: np.ndarray,
     concept_vectors: np.ndarray,
-    pool_size: int,
+    audience_share: float,
     sharpness: float,
 ) -> RecommendationTable:
-    """Each concept's top-``pool_size`` users by affinity, weighted as in the module doc."""
+    """Each concept's top ``audience_share`` of users by affinity, weighted as in the module doc."""
     n_users, n_concepts = interests.shape[0], concept_vectors.shape[0]
-    k = min(pool_size, n_users)
+    k = min(max(1, round(audience_share * n_users)), n_users)
     users = np.empty((n_concepts, k), dtype=np.int64)
     cumulative = np.empty((n_concepts, k), dtype=np.float64)
     for concept in range(n_concepts):

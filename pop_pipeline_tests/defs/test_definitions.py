@@ -1,3 +1,4 @@
+import os
 import subprocess
 import sys
 
@@ -9,9 +10,20 @@ from pop_pipeline.definitions import defs
 def test_definitions_load_with_every_domain():
     loaded = defs()
     keys = {spec.key.to_user_string() for spec in loaded.resolve_all_asset_specs()}
-    assert {"raw_tweets", "raw_quarantine", "image_tweets", "retweet_splits", "clip_encoder",
-            "tweet_embeddings", "followee_negative_triplets", "ranking_test_candidates",
-            "amnl_model", "bpr_model", "popularity_model", "ranking_metrics"} <= keys
+    assert {
+        "raw_tweets",
+        "raw_quarantine",
+        "image_tweets",
+        "retweet_splits",
+        "clip_encoder",
+        "tweet_embeddings",
+        "followee_negative_triplets",
+        "ranking_test_candidates",
+        "amnl_model",
+        "bpr_model",
+        "popularity_model",
+        "ranking_metrics",
+    } <= keys
     assert {"duckdb", "raw_data", "mlflow_tracking", "artifacts"} <= set(loaded.resources)
 
 
@@ -27,10 +39,22 @@ def test_nightly_schedule_runs_the_retraining_job_at_three_utc():
     assert not any(key.startswith("raw_") for key in selected)
 
 
-def test_dagster_cli_validates_the_code_location():
+def test_dagster_cli_validates_the_code_location(tmp_path):
+    env = {**os.environ, "DAGSTER_HOME": str(tmp_path)}
     result = subprocess.run(
-        [sys.executable, "-m", "dagster", "definitions", "validate", "-m",
-         "pop_pipeline.definitions"], capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "dagster",
+            "definitions",
+            "validate",
+            "-m",
+            "pop_pipeline.definitions",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
     )
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -44,3 +68,21 @@ def test_duckdb_and_gpu_steps_declare_their_pools():
                 pools[key.to_user_string()] = assets_def.op.pool
     assert pools["raw_tweets"] == "duckdb"
     assert pools["tweet_embeddings"] == "gpu" and pools["amnl_model"] == "gpu"
+
+
+def test_dg_check_defs_accepts_the_project(tmp_path):
+    from pathlib import Path
+
+    dg_cli = Path(sys.executable).with_name("dg")
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "DAGSTER_HOME": str(tmp_path)}
+    result = subprocess.run(
+        [str(dg_cli), "check", "defs"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "All definitions loaded successfully" in result.stdout + result.stderr

@@ -54,3 +54,11 @@ def test_chunk_size_does_not_change_the_world(tmp_path, tiny_world, tiny_config)
     assert stats.chunks == 8 and stats.peak_tweets_held == 64
     original = json.loads((tiny_world / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["files"] == original["files"]  # every file but the manifest is identical
+
+
+def test_parallel_workers_do_not_change_the_world(tmp_path, tiny_world, tiny_config):
+    parallel = dataclasses.replace(tiny_config, output=OutputConfig(chunk_size=200, workers=2))
+    manifest, stats = generate_world_with_stats(parallel, tmp_path / "parallel")
+    assert stats.peak_tweets_held <= 200 and stats.images == manifest["counts"]["media"]
+    original = json.loads((tiny_world / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["files"] == original["files"]

@@ -24,9 +24,10 @@ def _sampler_inputs(store: DuckDBStore, train_fraction: float, split: str):
     """Positives of one split with the tweets, follows and labels the sampler may use.
 
     Training sees only what was known at the cutoff: a training negative is a tweet posted by
-    then that the user did not retweet *in the training period*. The test draws candidates among tweets posted
-    after the cutoff (new tweets, as in AMNL's Table III where collaborative baselines sit at
-    AUC 0.5), so no model has seen a test candidate's retweets or negative draws.
+    then that the user did not retweet *in the training period*. The test draws candidates
+    among tweets posted after the cutoff (new tweets, as in AMNL's Table III where the
+    collaborative baselines sit at AUC 0.5), so no model has seen a test candidate's retweets
+    or negative draws.
     """
     cutoff = train_cutoff(store.table("retweet_splits"), train_fraction).to_pydatetime()
     positives = store.query(

@@ -36,13 +36,14 @@ class ContrastiveTrainingConfig:
     """
 
     epochs: int = 6  # passes over the pairs
-    batch_size: int = 128  # pairs per step, also the number of in-batch negatives + 1
+    batch_size: int = 64  # pairs per step: each pair's caption competes with 63 others
     learning_rate: float = 1e-3  # peak AdamW learning rate, reached after the warmup
     weight_decay: float = 0.1  # AdamW decay of weight matrices (not gains, biases, embeddings)
     warmup_steps: int = 10  # linear warmup steps before the cosine decay to zero
     max_grad_norm: float | None = 1.0  # gradient clipping threshold; None: no clipping
     seed: int = 0  # shuffling, augmentation and dropout
     num_workers: int | None = None  # DataLoader processes; None: 0 on CPU, up to 8 on CUDA
+    worker_start_method: str | None = None  # "fork", "spawn", "forkserver"; None: platform's
     mixed_precision: bool = True  # autocast bf16 (fp16 + GradScaler if no bf16) on CUDA only
 
 
@@ -154,8 +155,7 @@ def _loader(
         generator=generator,
         pin_memory=device.type == "cuda",
         persistent_workers=workers > 0,
-        # Workers are spawned: forking a process that holds threads (Dagster, CUDA) can hang.
-        multiprocessing_context="spawn" if workers > 0 else None,
+        multiprocessing_context=config.worker_start_method if workers > 0 else None,
     )
 
 
@@ -245,10 +245,14 @@ class _TrainStep:
             chance_sum += 1.0  # each pair's chance of a top-1 hit is 1 / batch
             pairs += batch
         seconds = time.perf_counter() - started
+        if not pairs:
+            raise ValueError(
+                f"no batch of at least 2 readable images in this epoch ({skipped:.0f} unreadable)"
+            )
         return {
-            "loss": loss_sum / pairs if pairs else math.nan,
-            "image_to_text_top1": correct / pairs if pairs else math.nan,
-            "chance_top1": chance_sum / pairs if pairs else math.nan,
+            "loss": loss_sum / pairs,
+            "image_to_text_top1": correct / pairs,
+            "chance_top1": chance_sum / pairs,
             "learning_rate": self.schedule.get_last_lr()[-1],
             "logit_scale": self.model.logit_scale.exp().item(),
             "skipped_images": skipped,

@@ -65,3 +65,19 @@ def test_training_is_deterministic_on_cpu(tmp_path):
 def test_mismatched_inputs_are_rejected(bundle):
     with pytest.raises(ValueError, match="2 images but 1 captions"):
         train_contrastive(bundle, ["a.jpg", "b.jpg"], ["a"], FAST)
+
+
+def test_unreadable_images_are_skipped_and_counted(tmp_path):
+    uris, captions = write_shape_pairs(tmp_path / "pairs", 8)
+    broken = tmp_path / "broken.jpg"
+    broken.write_bytes(b"not an image")
+    uris[2] = uris[5] = str(broken)
+    config = dataclasses.replace(FAST, epochs=1, batch_size=4)
+
+    history = train_contrastive(create_clip(IN_DOMAIN_MODEL), uris, captions, config)
+
+    assert history[0]["skipped_images"] == 2
+    assert history[0]["pairs_per_second"] > 0
+
+    with pytest.raises(ValueError, match="no batch of at least 2 readable images"):
+        train_contrastive(create_clip(IN_DOMAIN_MODEL), [str(broken)] * 4, ["x"] * 4, config)

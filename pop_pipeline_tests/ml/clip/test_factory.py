@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -79,7 +80,12 @@ def test_weights_hash_is_stable_across_processes():
         "print(create_clip(IN_DOMAIN_MODEL, seed=3, device='cpu').identity().weights_sha256)"
     )
     result = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=120
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+        env={**os.environ, "OMP_NUM_THREADS": "1"},
     )
     assert result.stdout.strip() == create_clip(IN_DOMAIN_MODEL, seed=3).identity().weights_sha256
 
