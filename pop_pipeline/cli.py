@@ -113,6 +113,8 @@ def _ui(args: argparse.Namespace) -> int:
 
     ensure_dagster_home()
     command = [
+        sys.executable,
+        "-m",
         "dagster",
         "dev",
         "-m",

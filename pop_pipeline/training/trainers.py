@@ -53,9 +53,9 @@ def train_amnl(
     followees = pad_followees(data.follow_source, data.follow_target, len(data.user_ids))
     model = AMNL(config, followees)
     triplets = FeatureLookupTriplets(
-        users=torch.from_numpy(data.triplet_users),
-        pos_tweets=torch.from_numpy(data.triplet_pos),
-        neg_tweets=torch.from_numpy(data.triplet_neg),
+        users=torch.from_numpy(data.triplet_users.copy()),
+        pos_tweets=torch.from_numpy(data.triplet_pos.copy()),
+        neg_tweets=torch.from_numpy(data.triplet_neg.copy()),
         image_features=torch.from_numpy(data.image).to(device),
         text_features=torch.from_numpy(data.text).to(device),
     )
@@ -105,7 +105,7 @@ def train_bpr(
     )
     to_items = np.vectorize(item_of_row.__getitem__, otypes=[np.int64])
     batches = (
-        torch.from_numpy(data.triplet_users),
+        torch.from_numpy(data.triplet_users.copy()),
         torch.from_numpy(to_items(data.triplet_pos))
         if len(seen)
         else torch.zeros(0, dtype=torch.long),

@@ -46,6 +46,12 @@ class ContrastiveTrainingConfig:
     worker_start_method: str | None = None  # "fork", "spawn", "forkserver"; None: platform's
     mixed_precision: bool = True  # autocast bf16 (fp16 + GradScaler if no bf16) on CUDA only
 
+    def __post_init__(self) -> None:
+        if self.epochs < 1 or self.batch_size < 2 or self.warmup_steps < 0:
+            raise ValueError("need epochs >= 1, batch_size >= 2 and warmup_steps >= 0")
+        if self.learning_rate <= 0 or self.weight_decay < 0:
+            raise ValueError("need learning_rate > 0 and weight_decay >= 0")
+
 
 class ImageCaptionDataset(Dataset):
     """Pairs of (augmented image tensor, caption token ids); unreadable images yield None."""
@@ -115,6 +121,7 @@ def train_contrastive(
     device = bundle.device
     batch_size = min(config.batch_size, len(dataset))
     devices = [device.index or 0] if device.type == "cuda" else []
+    history: list[dict[str, float]] = []
     with torch.random.fork_rng(devices=devices):
         torch.manual_seed(config.seed)
         loader = _loader(dataset, batch_size, config, device)
@@ -124,14 +131,15 @@ def train_contrastive(
             optimizer, _warmup_cosine(config.warmup_steps, steps)
         )
         step = _TrainStep(bundle.model, optimizer, schedule, config, device)
-        history = []
-        for epoch in range(1, config.epochs + 1):
-            metrics = step.run_epoch(loader)
-            metrics["epoch"] = float(epoch)
-            history.append(metrics)
-            if on_epoch_end is not None:
-                on_epoch_end(epoch, metrics)
-    bundle.model.eval()
+        try:
+            for epoch in range(1, config.epochs + 1):
+                metrics = step.run_epoch(loader)
+                metrics["epoch"] = float(epoch)
+                history.append(metrics)
+                if on_epoch_end is not None:
+                    on_epoch_end(epoch, metrics)
+        finally:
+            bundle.model.eval()
     return history
 
 
