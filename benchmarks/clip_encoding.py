@@ -93,10 +93,15 @@ def main() -> None:
     parser.add_argument("--pairs", type=int, default=1024, help="synthetic image–caption pairs")
     parser.add_argument("--train-epochs", type=int, default=1, help="epochs of the timed training")
     parser.add_argument("--device", default=None, help="cpu, cuda, ... (default: auto)")
+    parser.add_argument("--threads", type=int, default=None, help="torch CPU threads")
     args = parser.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
 
     bundle = create_clip(IN_DOMAIN_MODEL, device=args.device)
     print(f"device {bundle.device}, torch threads {torch.get_num_threads()}, pairs {args.pairs}")
+    # Other processes on the machine skew every figure: report the load next to them.
+    print("load average (1, 5, 15 min): {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     with tempfile.TemporaryDirectory() as scratch:
         uris, captions = write_pairs(Path(scratch), args.pairs)
         config = ContrastiveTrainingConfig(epochs=args.train_epochs)
@@ -117,6 +122,7 @@ def main() -> None:
         print(f"caption encoding:         {text_rate:8.1f} captions/s")
         pair_rate = 1.0 / (1.0 / image_rate + 1.0 / text_rate)
         print(f"pair encoding:            {pair_rate:8.1f} pairs/s")
+    print("load average (1, 5, 15 min): {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
 
 
 if __name__ == "__main__":

@@ -67,7 +67,7 @@ def _print_run_summary(result) -> None:
     """One line per materialized asset (rows, when known) and per check."""
     print(f"\nrun {result.run_id}: {'succeeded' if result.success else 'FAILED'}")
     for event in result.get_asset_materialization_events():
-        materialization = event.asset_materialization
+        materialization = event.step_materialization_data.materialization
         rows = materialization.metadata.get("dagster/row_count")
         shown = f" ({rows.value} rows)" if rows is not None else ""
         print(f"  materialized {materialization.asset_key.to_user_string()}{shown}")

@@ -29,7 +29,7 @@ def run_pipeline(
     assets = [*defs.assets, *(defs.asset_checks or [])]
     return dg.materialize(
         assets,
-        resources=resources or defs.resources,
+        resources={**(defs.resources or {}), **(resources or {})},
         instance=instance,
         selection=selection,
         run_config={**QUIET_LOGS, **(run_config or {})},

@@ -1,5 +1,6 @@
 """Embeddings: the CLIP encoder (pretrained or trained in-domain) and every tweet's vectors."""
 
+import dataclasses
 import os
 import time
 from pathlib import Path
@@ -24,15 +25,22 @@ CLIP_REGISTERED_NAME = "pop-clip"
 CLIP_CURRENT_ALIAS = "current"
 
 
-class ClipEncoderConfig(dg.Config):
-    """In-domain CLIP training; ignored when ``POP_CLIP_PRETRAINED`` names weights."""
+_TRAINING_DEFAULTS = ContrastiveTrainingConfig()
 
-    train_fraction: float = 0.8  # image–caption pairs posted before this split's cutoff
-    epochs: int = 6
-    batch_size: int = 128
-    learning_rate: float = 1e-3
-    weight_decay: float = 0.1
-    seed: int = 0
+
+class ClipEncoderConfig(dg.Config):
+    """In-domain CLIP training; ignored when ``POP_CLIP_PRETRAINED`` names weights.
+
+    Defaults are :class:`ContrastiveTrainingConfig`'s (tuned for the ``demo`` world on CPU).
+    """
+
+    train_fraction: float = 0.8  # image–caption pairs posted up to this split's cutoff
+    epochs: int = _TRAINING_DEFAULTS.epochs
+    batch_size: int = _TRAINING_DEFAULTS.batch_size
+    learning_rate: float = _TRAINING_DEFAULTS.learning_rate
+    weight_decay: float = _TRAINING_DEFAULTS.weight_decay
+    warmup_steps: int = _TRAINING_DEFAULTS.warmup_steps
+    seed: int = _TRAINING_DEFAULTS.seed
 
 
 @dg.asset(
@@ -72,12 +80,8 @@ def clip_encoder(
         )
         n_pairs = len(pairs)
         bundle = create_clip(architecture, None, seed=config.seed)
-        training = ContrastiveTrainingConfig(
-            epochs=config.epochs,
-            batch_size=config.batch_size,
-            learning_rate=config.learning_rate,
-            weight_decay=config.weight_decay,
-            seed=config.seed,
+        training = dataclasses.replace(
+            _TRAINING_DEFAULTS, **config.model_dump(exclude={"train_fraction"})
         )
         mlflow_tracking.configure()
         with mlflow.start_run(run_name="pop-clip") as run:
