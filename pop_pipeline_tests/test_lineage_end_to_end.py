@@ -293,3 +293,35 @@ def test_predict_command_scores_raw_v2_tweets_like_the_registered_model(
     )
     assert len(merged) == 6
     assert list(merged["score"]) == pytest.approx(list(merged["expected"]), abs=1e-5)
+
+
+def test_pretrained_checkpoint_replaces_in_domain_training(
+    store, registry, tmp_path, monkeypatch, lineage
+):
+    """POP_CLIP_PRETRAINED pointing at a checkpoint (written here) is loaded, not trained."""
+    import shutil
+
+    from pop_pipeline.defs.resources import ArtifactsResource, DuckDBResource
+    from pop_pipeline.ml.clip.factory import create_clip, save_checkpoint
+
+    bundle = create_clip("pop-clip-tiny", None, device="cpu", seed=123)
+    checkpoint = save_checkpoint(bundle, tmp_path / "clip.safetensors")
+    copy = tmp_path / "copy.duckdb"
+    shutil.copyfile(store.path, copy)  # leave the session's tables alone
+    clip_versions = len(registry.search_model_versions("name='pop-clip'"))
+    monkeypatch.setenv("POP_CLIP_PRETRAINED", checkpoint)
+
+    result = run_pipeline(
+        selection="key:clip_encoder or key:tweet_embeddings",
+        instance=dg.DagsterInstance.ephemeral(),
+        resources={"duckdb": DuckDBResource(path=str(copy)),
+                   "artifacts": ArtifactsResource(root=str(tmp_path / "artifacts"))},
+    )
+
+    assert result.success
+    encoder = DuckDBStore(copy).table("clip_encoder").iloc[0]
+    assert encoder["pretrained"] == checkpoint
+    assert encoder["weights_sha256"] == bundle.identity().weights_sha256
+    embedded = DuckDBStore(copy).query("SELECT DISTINCT weights_sha256 FROM tweet_embeddings")
+    assert list(embedded["weights_sha256"]) == [bundle.identity().weights_sha256]
+    assert len(registry.search_model_versions("name='pop-clip'")) == clip_versions

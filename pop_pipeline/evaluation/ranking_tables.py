@@ -69,8 +69,12 @@ def ranking_metrics_table(
 
 
 def markdown_table(table: pd.DataFrame) -> str:
-    """Models as rows (best AUC first, random and oracle last), metrics as columns."""
-    metrics = list(dict.fromkeys(table["metric"]))
+    """Models as rows (best on the last metric first — AUC —, oracle and random last), metrics
+    as columns in the papers' order (P@1, P@3, AUC), then their oracle-normalised values."""
+    present = list(dict.fromkeys(table["metric"]))
+    metrics = [m for m in METRIC_LABELS if m in present] + [
+        m for m in present if m not in METRIC_LABELS
+    ]
     wide = table.pivot_table(index="model", columns="metric", values="value", dropna=False)
     norm = table.pivot_table(index="model", columns="metric", values="normalised", dropna=False)
     special = [m for m in (ORACLE, RANDOM) if m in wide.index]
