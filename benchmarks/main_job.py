@@ -34,20 +34,16 @@ def main() -> int:
     os.environ["POP_RAW_URI"] = _default_raw_uri(args.preset)
     world_seconds = time.perf_counter() - started
     run_started = time.perf_counter()
-    result = run_pipeline(instance=dg.DagsterInstance.ephemeral())
+    instance = dg.DagsterInstance.ephemeral()
+    result = run_pipeline(instance=instance)
     run_seconds = time.perf_counter() - run_started
 
-    starts: dict[str, float] = {}
-    durations: dict[str, float] = {}
-    for event in result.all_events:
-        if event.event_type_value == "STEP_START":
-            starts[event.step_key] = event.timestamp
-        elif event.event_type_value in ("STEP_SUCCESS", "STEP_FAILURE"):
-            durations[event.step_key] = event.timestamp - starts.get(event.step_key, event.timestamp)
+    stats = instance.get_run_step_stats(result.run_id)
     print(f"\nmachine: {os.cpu_count()} cores; preset {args.preset}; POP_HOME {home}")
     print(f"world generation: {world_seconds:8.1f} s")
-    for step, seconds in sorted(durations.items(), key=lambda item: starts[item[0]]):
-        print(f"{step:45s} {seconds:8.1f} s")
+    for step in sorted(stats, key=lambda s: s.start_time or 0):
+        seconds = (step.end_time or 0) - (step.start_time or 0)
+        print(f"{step.step_key:45s} {seconds:8.1f} s")
     print(f"whole graph (in-process run): {run_seconds:8.1f} s; success: {result.success}")
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak RSS: {peak_mib:.0f} MiB")
