@@ -30,18 +30,23 @@ def _epoch_logger(context: dg.AssetExecutionContext, name: str, epochs: int):
     return log
 
 
+_AMNL = AmnlTrainingParams()
+_BPR = BprTrainingParams()
+
+
 class AmnlModelConfig(dg.Config):
-    """AMNL (paper 000 §II-B, linear fusion); defaults follow the paper where it says."""
+    """AMNL (paper 000 §II-B, linear fusion); defaults are :class:`AmnlTrainingParams`'s, the
+    paper's values where it gives them."""
 
     train_fraction: float = 0.8
-    preference_dim: int = 400
-    attention_dim: int = 128
-    margin: float = 0.6
-    epochs: int = 10
-    batch_size: int = 256
-    learning_rate: float = 0.01
-    weight_decay: float = 1e-6
-    seed: int = 0
+    preference_dim: int = _AMNL.preference_dim
+    attention_dim: int = _AMNL.attention_dim
+    margin: float = _AMNL.margin
+    epochs: int = _AMNL.epochs
+    batch_size: int = _AMNL.batch_size
+    learning_rate: float = _AMNL.learning_rate
+    weight_decay: float = _AMNL.weight_decay
+    seed: int = _AMNL.seed
 
 
 @dg.asset(group_name=MODELS_GROUP, kinds={"pytorch", "mlflow"}, deps=RANKING_DEPS, pool="gpu")
@@ -88,12 +93,12 @@ class BprModelConfig(dg.Config):
     """BPR matrix factorisation (Rendle et al. 2009) on the same triplets."""
 
     train_fraction: float = 0.8
-    embedding_dim: int = 64
-    reg: float = 1e-4
-    epochs: int = 30
-    batch_size: int = 256
-    learning_rate: float = 0.01
-    seed: int = 0
+    embedding_dim: int = _BPR.embedding_dim
+    reg: float = _BPR.reg
+    epochs: int = _BPR.epochs
+    batch_size: int = _BPR.batch_size
+    learning_rate: float = _BPR.learning_rate
+    seed: int = _BPR.seed
 
 
 @dg.asset(group_name=MODELS_GROUP, kinds={"pytorch", "mlflow"}, deps=RANKING_DEPS, pool="gpu")
