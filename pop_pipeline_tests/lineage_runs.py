@@ -7,3 +7,21 @@ FAST_RUN_CONFIG = {
         "bpr_model": {"config": {"epochs": 5, "embedding_dim": 16}},
     }
 }
+
+# One asset of each stage of the lineage, raw tweets to metrics.
+LINEAGE_ASSETS = frozenset(
+    {
+        "raw_tweets",
+        "raw_quarantine",
+        "image_tweets",
+        "retweet_splits",
+        "clip_encoder",
+        "tweet_embeddings",
+        "followee_negative_triplets",
+        "ranking_test_candidates",
+        "amnl_model",
+        "bpr_model",
+        "popularity_model",
+        "ranking_metrics",
+    }
+)

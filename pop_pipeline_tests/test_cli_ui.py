@@ -24,7 +24,10 @@ def test_ui_serves_the_code_location(tmp_path):
     with open(tmp_path / "ui.log", "wb") as log:  # a file, not a pipe nobody drains
         process = subprocess.Popen(
             [sys.executable, "-m", "pop_pipeline.cli", "ui", "--port", str(port)],
-            env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         try:
             deadline = time.monotonic() + 180

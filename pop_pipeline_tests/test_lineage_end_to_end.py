@@ -17,7 +17,7 @@ from pop_pipeline.scoring.ranking_input import ranking_input_frame
 from pop_pipeline.settings import get_settings
 from pop_pipeline.storage.duckdb_store import DuckDBStore
 from pop_pipeline.training.ranking_data import load_ranking_data
-from pop_pipeline_tests.lineage_runs import FAST_RUN_CONFIG
+from pop_pipeline_tests.lineage_runs import FAST_RUN_CONFIG, LINEAGE_ASSETS
 
 RANKING_MODELS = ("amnl", "bpr", "popularity")
 
@@ -45,20 +45,7 @@ def test_every_asset_materializes_and_every_check_passes(lineage):
     materialized = {
         e.asset_key.to_user_string() for e in lineage.get_asset_materialization_events()
     }
-    for name in (
-        "raw_tweets",
-        "image_tweets",
-        "retweet_splits",
-        "clip_encoder",
-        "tweet_embeddings",
-        "followee_negative_triplets",
-        "ranking_test_candidates",
-        "amnl_model",
-        "bpr_model",
-        "popularity_model",
-        "ranking_metrics",
-    ):
-        assert name in materialized
+    assert materialized >= LINEAGE_ASSETS
     evaluations = {e.check_name: e.passed for e in lineage.get_asset_check_evaluations()}
     assert evaluations == {
         "raw_tweets_are_valid": True,
@@ -314,8 +301,10 @@ def test_pretrained_checkpoint_replaces_in_domain_training(
     result = run_pipeline(
         selection="key:clip_encoder or key:tweet_embeddings",
         instance=dg.DagsterInstance.ephemeral(),
-        resources={"duckdb": DuckDBResource(path=str(copy)),
-                   "artifacts": ArtifactsResource(root=str(tmp_path / "artifacts"))},
+        resources={
+            "duckdb": DuckDBResource(path=str(copy)),
+            "artifacts": ArtifactsResource(root=str(tmp_path / "artifacts")),
+        },
     )
 
     assert result.success

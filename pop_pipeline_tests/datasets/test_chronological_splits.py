@@ -6,8 +6,14 @@ from pop_pipeline.datasets.chronological_splits import chronological_retweet_spl
 
 def _retweets(n: int) -> pd.DataFrame:
     times = pd.date_range("2026-01-01", periods=n, freq="h")[::-1]  # given newest first
-    return pd.DataFrame({"retweet_id": [str(i) for i in range(n)], "user_id": "u",
-                         "tweet_id": [f"t{i}" for i in range(n)], "retweeted_at": times})
+    return pd.DataFrame(
+        {
+            "retweet_id": [str(i) for i in range(n)],
+            "user_id": "u",
+            "tweet_id": [f"t{i}" for i in range(n)],
+            "retweeted_at": times,
+        }
+    )
 
 
 def test_first_fraction_by_time_is_train():

@@ -11,16 +11,21 @@ from pop_pipeline_tests.s3_server import s3_endpoint, upload_tree
 
 
 def _raw_tables(store: DuckDBStore) -> dict[str, pd.DataFrame]:
-    return {name: store.table(name) for name in ("raw_users", "raw_tweets", "raw_retweets",
-                                                  "raw_replies", "raw_follows")}
+    return {
+        name: store.table(name)
+        for name in ("raw_users", "raw_tweets", "raw_retweets", "raw_replies", "raw_follows")
+    }
 
 
 def test_raw_group_from_s3_matches_the_local_directory(tiny_world, tmp_path, monkeypatch):
     local = DuckDBStore(tmp_path / "local.duckdb")
     result = run_pipeline(
-        selection="group:raw", instance=dg.DagsterInstance.ephemeral(),
-        resources={"duckdb": DuckDBResource(path=str(local.path)),
-                   "raw_data": RawDataResource(uri=str(tiny_world))},
+        selection="group:raw",
+        instance=dg.DagsterInstance.ephemeral(),
+        resources={
+            "duckdb": DuckDBResource(path=str(local.path)),
+            "raw_data": RawDataResource(uri=str(tiny_world)),
+        },
     )
     assert result.success
     with s3_endpoint(monkeypatch) as url:
@@ -28,7 +33,8 @@ def test_raw_group_from_s3_matches_the_local_directory(tiny_world, tmp_path, mon
         remote = DuckDBStore(tmp_path / "remote.duckdb")
         raw_data = RawDataResource(uri="s3://raw/drops/tiny")
         result = run_pipeline(
-            selection="group:raw", instance=dg.DagsterInstance.ephemeral(),
+            selection="group:raw",
+            instance=dg.DagsterInstance.ephemeral(),
             resources={"duckdb": DuckDBResource(path=str(remote.path)), "raw_data": raw_data},
         )
         assert result.success

@@ -47,7 +47,9 @@ def test_every_bad_record_is_quarantined_with_a_reason(batch):
     }
     bad_json = batch.quarantine[batch.quarantine["reason"] == "invalid_json"].iloc[0]
     assert (bad_json["source"], bad_json["line"], bad_json["raw_text"]) == (
-        "users.jsonl", 5, "{not json"
+        "users.jsonl",
+        5,
+        "{not json",
     )
     assert batch.stats["merged_duplicates"] >= 1  # tweet 100 twice, user 2 in the page
 

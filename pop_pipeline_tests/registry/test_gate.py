@@ -23,8 +23,9 @@ def tracking(tmp_path):
 
 def _logged() -> str:
     with mlflow.start_run():
-        return mlflow.pyfunc.log_model(name="model", python_model=_Constant(),
-                                       pip_requirements=["pandas"]).model_uri
+        return mlflow.pyfunc.log_model(
+            name="model", python_model=_Constant(), pip_requirements=["pandas"]
+        ).model_uri
 
 
 def test_champion_moves_only_on_a_strictly_better_metric(tracking):
@@ -45,9 +46,11 @@ def test_champion_moves_only_on_a_strictly_better_metric(tracking):
 
 
 def test_lower_is_better_metrics(tracking):
-    register_with_gate(model_uri=_logged(), model_name="pop-y", metric="mae", value=1.0,
-                       higher_is_better=False)
-    decision = register_with_gate(model_uri=_logged(), model_name="pop-y", metric="mae",
-                                  value=0.9, higher_is_better=False)
+    register_with_gate(
+        model_uri=_logged(), model_name="pop-y", metric="mae", value=1.0, higher_is_better=False
+    )
+    decision = register_with_gate(
+        model_uri=_logged(), model_name="pop-y", metric="mae", value=0.9, higher_is_better=False
+    )
     assert decision.promoted
     assert decision.reason == "promoted: mae 0.9000 < champion v1 1.0000"

@@ -29,8 +29,11 @@ def test_replace_rows_swaps_one_slice(tmp_path):
 def _append(path: str, worker: int) -> None:
     store = DuckDBStore(path)
     for step in range(15):
-        store.replace_rows("log", pd.DataFrame({"worker": [worker], "step": [step]}),
-                           where={"worker": worker, "step": step})
+        store.replace_rows(
+            "log",
+            pd.DataFrame({"worker": [worker], "step": [step]}),
+            where={"worker": worker, "step": step},
+        )
 
 
 def test_concurrent_writer_processes_queue_instead_of_failing(tmp_path):

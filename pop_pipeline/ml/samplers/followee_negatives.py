@@ -173,9 +173,7 @@ def _draw_candidate_slots(
     n_recent = n_before - n_older
     recent = n_recent >= n_negatives
     rows = np.flatnonzero(recent)
-    offsets[rows] = n_older[rows, None] + sample_distinct_offsets(
-        rng, n_recent[rows], n_negatives
-    )
+    offsets[rows] = n_older[rows, None] + sample_distinct_offsets(rng, n_recent[rows], n_negatives)
     from_before[rows] = True
     rows = np.flatnonzero((n_before >= n_negatives) & ~recent)
     offsets[rows] = sample_distinct_offsets(rng, n_before[rows], n_negatives)

@@ -196,11 +196,17 @@ def test_empty_input_gives_empty_frames_with_columns():
 
 def test_recent_window_prefers_tweets_seen_around_the_retweet():
     # u1 follows a and b; candidates (never retweeted by u1): a1@1h, a3@5h, b1@3h, b2@10h
-    retweets = frame([("u1", "x1", at(11)), ("u1", "a2", at(4))],
-                     ["user_id", "tweet_id", "retweeted_at"])
+    retweets = frame(
+        [("u1", "x1", at(11)), ("u1", "a2", at(4))], ["user_id", "tweet_id", "retweeted_at"]
+    )
     for seed in range(5):
         sample = sample_followee_negatives(
-            retweets, TWEETS, FOLLOWS, ALL_RETWEETS, n_negatives=2, seed=seed,
+            retweets,
+            TWEETS,
+            FOLLOWS,
+            ALL_RETWEETS,
+            n_negatives=2,
+            seed=seed,
             max_age=pd.Timedelta(hours=7),
         )
         late = negatives_of(sample.triplets, "u1", "x1")
@@ -215,7 +221,12 @@ def test_recent_window_prefers_tweets_seen_around_the_retweet():
 def test_recent_window_falls_back_when_too_few_recent_tweets():
     retweets = frame([("u1", "x1", at(11))], ["user_id", "tweet_id", "retweeted_at"])
     sample = sample_followee_negatives(
-        retweets, TWEETS, FOLLOWS, ALL_RETWEETS, n_negatives=2, seed=0,
+        retweets,
+        TWEETS,
+        FOLLOWS,
+        ALL_RETWEETS,
+        n_negatives=2,
+        seed=0,
         max_age=pd.Timedelta(hours=2),  # window [9h, 11h] holds only b2
     )
     assert set(sample.triplets["pool"]) == {"before_retweet"}
