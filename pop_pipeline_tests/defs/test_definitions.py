@@ -54,7 +54,8 @@ def test_duckdb_and_gpu_steps_declare_their_pools():
         if isinstance(assets_def, dg.AssetsDefinition):
             for key in assets_def.keys:
                 pools[key.to_user_string()] = assets_def.op.pool
-    assert pools["raw_tweets"] == "duckdb"
+    assert set(pools.values()) == {"duckdb", "gpu"}, pools  # no asset without a pool
+    assert pools["raw_tweets"] == "duckdb" and pools["popularity_model"] == "duckdb"
     assert pools["tweet_embeddings"] == "gpu" and pools["amnl_model"] == "gpu"
 
 

@@ -139,7 +139,7 @@ class PopularityModelConfig(dg.Config):
     train_fraction: float = 0.8
 
 
-@dg.asset(group_name=MODELS_GROUP, kinds={"pandas", "mlflow"}, deps=RANKING_DEPS)
+@dg.asset(group_name=MODELS_GROUP, kinds={"pandas", "mlflow"}, deps=RANKING_DEPS, pool="duckdb")
 def popularity_model(
     context: dg.AssetExecutionContext,
     config: PopularityModelConfig,
