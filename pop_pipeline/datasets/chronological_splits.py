@@ -11,6 +11,8 @@ from collections.abc import Sequence
 
 import pandas as pd
 
+from pop_pipeline.storage.duckdb_store import DuckDBStore
+
 AMNL_TRAIN_FRACTIONS = (0.6, 0.7, 0.8)
 
 
@@ -34,9 +36,12 @@ def chronological_retweet_splits(
     return pd.concat(frames, ignore_index=True)[columns]
 
 
-def train_cutoff(splits: pd.DataFrame, train_fraction: float) -> pd.Timestamp:
-    """The time of the last training retweet for ``train_fraction``."""
-    rows = splits[(splits["train_fraction"] == train_fraction) & (splits["split"] == "train")]
-    if rows.empty:
+def train_cutoff(store: DuckDBStore, train_fraction: float) -> pd.Timestamp:
+    """The time of the last training retweet for ``train_fraction``, from ``retweet_splits``."""
+    cutoff = store.query(
+        "SELECT max(retweeted_at) FROM retweet_splits WHERE train_fraction = ? AND split = 'train'",
+        [train_fraction],
+    ).iloc[0, 0]
+    if pd.isna(cutoff):
         raise ValueError(f"no training retweets for train fraction {train_fraction}")
-    return pd.Timestamp(rows["retweeted_at"].max())
+    return pd.Timestamp(cutoff)

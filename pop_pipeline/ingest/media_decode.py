@@ -8,9 +8,9 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol
 
 import pandas as pd
+from botocore.exceptions import ClientError
 
 from pop_pipeline.ingest.raw_source import RawSource
-from pop_pipeline.io import s3
 from pop_pipeline.io.images import ImageDecodeError, decode_rgb
 from pop_pipeline.io.uris import read_uri_bytes
 
@@ -54,10 +54,8 @@ def _inspect(url: str, source: RawSource) -> dict[str, Any]:
         data = source.read_bytes(url) if _is_relative(url) else read_uri_bytes(url)
     except (FileNotFoundError, IsADirectoryError) as error:
         raise ImageDecodeError("media_missing", f"{url}: {error}") from error
-    except Exception as error:  # boto3 raises ClientError subclasses for a missing key
-        if s3.is_s3_uri(source.uri) or s3.is_s3_uri(url):
-            raise ImageDecodeError("media_missing", f"{url}: {error}") from error
-        raise
+    except ClientError as error:  # a missing S3 key
+        raise ImageDecodeError("media_missing", f"{url}: {error}") from error
     image = decode_rgb(data)
     return {
         "width": image.width,

@@ -16,7 +16,6 @@ from typing import Any
 
 import pandas as pd
 
-from pop_pipeline.ingest import records
 from pop_pipeline.ingest.reader import QUARANTINE_COLUMNS, RecordCollector
 from pop_pipeline.io.uris import join_uri
 
@@ -83,6 +82,3 @@ def read_prediction_input(path: str | Path) -> PredictionInput:
         tweets=pd.DataFrame(rows),
         quarantine=pd.DataFrame(collector.quarantine, columns=QUARANTINE_COLUMNS),
     )
-
-
-__all__ = ["PredictionInput", "read_prediction_input", "records"]

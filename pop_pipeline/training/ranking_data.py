@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from pop_pipeline.datasets.chronological_splits import train_cutoff
 from pop_pipeline.scoring.ranking_input import amnl_text_vectors, ranking_input_frame
 from pop_pipeline.storage.duckdb_store import DuckDBStore
 
@@ -65,10 +66,7 @@ def load_ranking_data(store: DuckDBStore, train_fraction: float) -> RankingData:
         "SELECT user_id, tweet_id FROM retweet_splits WHERE train_fraction = ? AND split = 'train'",
         [train_fraction],
     )
-    cutoff = store.query(
-        "SELECT max(retweeted_at) FROM retweet_splits WHERE train_fraction = ? AND split = 'train'",
-        [train_fraction],
-    ).iloc[0, 0]
+    cutoff = train_cutoff(store, train_fraction).to_pydatetime()
     train_tweets = store.query(
         "SELECT tweet_id, author_id FROM image_tweets WHERE created_at <= ?", [cutoff]
     )

@@ -2,6 +2,7 @@ import pandas as pd
 import pytest
 
 from pop_pipeline.datasets.chronological_splits import chronological_retweet_splits, train_cutoff
+from pop_pipeline.storage.duckdb_store import DuckDBStore
 
 
 def _retweets(n: int) -> pd.DataFrame:
@@ -16,13 +17,17 @@ def _retweets(n: int) -> pd.DataFrame:
     )
 
 
-def test_first_fraction_by_time_is_train():
+def test_first_fraction_by_time_is_train(tmp_path):
     splits = chronological_retweet_splits(_retweets(10), (0.6, 0.8))
     sixty = splits[splits["train_fraction"] == 0.6]
     assert list(sixty["split"]) == ["train"] * 6 + ["test"] * 4
     assert sixty["retweeted_at"].is_monotonic_increasing
     assert (splits["train_fraction"] == 0.8).sum() == 10
-    assert train_cutoff(splits, 0.6) == pd.Timestamp("2026-01-01 05:00")
+    store = DuckDBStore(tmp_path / "splits.duckdb")
+    store.replace_table("retweet_splits", splits)
+    assert train_cutoff(store, 0.6) == pd.Timestamp("2026-01-01 05:00")
+    with pytest.raises(ValueError, match="no training retweets"):
+        train_cutoff(store, 0.7)
 
 
 def test_ties_in_time_break_by_retweet_id():

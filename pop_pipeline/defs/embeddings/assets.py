@@ -72,7 +72,7 @@ def clip_encoder(
         bundle = create_clip(architecture, pretrained)
         context.log.info(f"loaded {architecture} weights from {pretrained}")
     else:
-        cutoff = train_cutoff(store.table("retweet_splits"), config.train_fraction)
+        cutoff = train_cutoff(store, config.train_fraction)
         pairs = store.query(
             "SELECT tweet_id, media_uri, text FROM image_tweets WHERE created_at <= ? "
             "ORDER BY created_at, tweet_id",

@@ -1,15 +1,15 @@
 """Trained retweet-ranking models: AMNL and its baselines, each one MLflow run and version."""
 
 import dataclasses
+import shutil
 import time
-from pathlib import Path
 
 import dagster as dg
 
 from pop_pipeline.defs.resources import ArtifactsResource, DuckDBResource, MlflowResource
 from pop_pipeline.defs.training.publishing import MODELS_GROUP, finish_ranking_model
 from pop_pipeline.ml.clip.factory import resolve_device
-from pop_pipeline.registry.model_packages import load_clip, save_clip, save_popularity
+from pop_pipeline.registry.model_packages import save_popularity
 from pop_pipeline.registry.pyfunc_models import AmnlPyfunc, BprPyfunc, PopularityPyfunc
 from pop_pipeline.training.ranking_data import load_ranking_data
 from pop_pipeline.training.trainers import (
@@ -64,7 +64,6 @@ def amnl_model(
     data = load_ranking_data(store, config.train_fraction)
     params = AmnlTrainingParams(**config.model_dump(exclude={"train_fraction"}))
     encoder_dir = store.query("SELECT package_dir FROM clip_encoder").iloc[0, 0]
-    clip = load_clip(Path(encoder_dir))
     package, losses = train_amnl(
         data, params, resolve_device(), _epoch_logger(context, "amnl", params.epochs)
     )
@@ -73,7 +72,7 @@ def amnl_model(
     )
     folder = artifacts.path("models", "amnl", f"{config.train_fraction:.2f}")
     package.save(folder)
-    save_clip(clip, folder / "clip")
+    shutil.copytree(encoder_dir, folder / "clip", dirs_exist_ok=True)  # the pyfunc bundles it
     mlflow_tracking.configure()
     return finish_ranking_model(
         context,

@@ -29,7 +29,7 @@ def _sampler_inputs(store: DuckDBStore, train_fraction: float, split: str):
     collaborative baselines sit at AUC 0.5), so no model has seen a test candidate's retweets
     or negative draws.
     """
-    cutoff = train_cutoff(store.table("retweet_splits"), train_fraction).to_pydatetime()
+    cutoff = train_cutoff(store, train_fraction).to_pydatetime()
     positives = store.query(
         "SELECT s.user_id, s.tweet_id, s.retweeted_at FROM retweet_splits s "
         "JOIN image_tweets t USING (tweet_id) WHERE s.train_fraction = ? AND s.split = ? "
