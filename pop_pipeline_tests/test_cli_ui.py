@@ -7,7 +7,7 @@ import sys
 import time
 import urllib.request
 
-from pop_pipeline_tests.s3_server import free_port
+from pop_pipeline_tests.servers.ports import free_port
 
 
 def _server_info(port: int) -> str:

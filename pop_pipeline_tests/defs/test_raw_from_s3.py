@@ -7,7 +7,7 @@ from pop_pipeline.defs.resources import DuckDBResource, RawDataResource
 from pop_pipeline.pipeline_run import run_pipeline
 from pop_pipeline.storage.duckdb_store import DuckDBStore
 from pop_pipeline.world.oracle import WorldOracle
-from pop_pipeline_tests.s3_server import s3_endpoint, upload_tree
+from pop_pipeline_tests.servers.s3 import s3_endpoint, upload_tree
 
 
 def _raw_tables(store: DuckDBStore) -> dict[str, pd.DataFrame]:

@@ -3,7 +3,7 @@ import pandas as pd
 from pop_pipeline.ingest.raw_source import S3RawSource, open_raw_source
 from pop_pipeline.ingest.reader import read_raw_batch
 from pop_pipeline_tests.ingest.raw_drop import write_drop
-from pop_pipeline_tests.s3_server import s3_endpoint, upload_tree
+from pop_pipeline_tests.servers.s3 import s3_endpoint, upload_tree
 
 
 def test_s3_drop_reads_like_the_local_one(tmp_path, monkeypatch):

@@ -1,6 +1,5 @@
 """A real S3 endpoint for tests: moto's server on a free loopback port."""
 
-import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -8,17 +7,13 @@ from pathlib import Path
 import boto3
 from moto.server import ThreadedMotoServer
 
+from pop_pipeline_tests.servers.ports import free_port
+
 S3_ENV = {
     "AWS_ACCESS_KEY_ID": "test",
     "AWS_SECRET_ACCESS_KEY": "test",
     "AWS_DEFAULT_REGION": "us-east-1",
 }
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @contextmanager
