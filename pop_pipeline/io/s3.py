@@ -14,6 +14,7 @@ from typing import Any
 
 import boto3
 from botocore.config import Config
+from botocore.exceptions import ClientError
 
 
 @dataclass(frozen=True)
@@ -85,3 +86,13 @@ def download_file(location: S3Location, destination: str) -> None:
 
 def upload_file(source: str, location: S3Location) -> None:
     s3_client().upload_file(source, location.bucket, location.key)
+
+
+def head_object(location: S3Location) -> dict[str, Any] | None:
+    """The object's metadata (``ETag``, ``LastModified``, ``ContentLength``), ``None`` if absent."""
+    try:
+        return s3_client().head_object(Bucket=location.bucket, Key=location.key)
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") in {"404", "NoSuchKey", "NotFound"}:
+            return None
+        raise

@@ -10,6 +10,13 @@ ingest_raw_job = dg.define_asset_job(
     description="Read the raw drop into DuckDB (with quarantine) and run the raw checks.",
 )
 
+ingest_and_retrain_job = dg.define_asset_job(
+    "ingest_and_retrain",
+    selection=dg.AssetSelection.groups("raw", *RETRAINING_GROUPS),
+    description="A new raw drop: ingest it, then filtered datasets → embeddings → triplets → "
+    "models → metrics, in one run (started by `raw_drop_sensor`).",
+)
+
 nightly_retraining_job = dg.define_asset_job(
     "nightly_retraining",
     selection=dg.AssetSelection.groups(*RETRAINING_GROUPS),
