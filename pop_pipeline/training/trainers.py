@@ -12,10 +12,12 @@ import numpy as np
 import torch
 
 from pop_pipeline.ml.models.amnl import AMNL, AMNLConfig, pad_followees
+from pop_pipeline.ml.models.amnl_plus import AMNLPlus, AMNLPlusConfig
 from pop_pipeline.ml.models.bpr import BPR, BPRConfig
 from pop_pipeline.ml.models.popularity import PopularityRanker
 from pop_pipeline.ml.training.batches import FeatureLookupTriplets
 from pop_pipeline.ml.training.pairwise import train_pairwise
+from pop_pipeline.ml.training.tweet_table_triplets import TweetTableTriplets
 from pop_pipeline.registry.model_packages import AmnlPackage, BprPackage
 from pop_pipeline.training.ranking_data import RankingData
 
@@ -72,6 +74,98 @@ def train_amnl(
         on_epoch_end=on_epoch_end,
     )
     return AmnlPackage(model=model.eval(), user_ids=data.user_ids), losses
+
+
+@dataclass(frozen=True)
+class AmnlPlusFeatures:
+    """AMNL+'s per-tweet tensors, row-aligned with ``RankingData.tweet_ids`` (read back from
+    the feature shards with :func:`pop_pipeline.ml.clip.feature_files.read_features`)."""
+
+    patches: np.ndarray  # [n_tweets, grid_h·grid_w, d] image patch grid (patch_features)
+    sentences: np.ndarray  # [n_tweets, n_sentences, d] sentence features (sentence_features)
+    grid: tuple[int, int]  # (grid_h, grid_w) of the patch grid
+
+
+@dataclass(frozen=True)
+class AmnlPlusTrainingParams:
+    preference_dim: int = 400  # paper 000: best user preference dimension
+    social_attention_dim: int = 128  # not given in the paper
+    text_attention_dim: int = 128  # not given in the paper
+    rnn_dim: int = 256  # paper 000: best 1000; smaller for a 2-core CPU
+    glimpse_size: int = 3  # patches per side of the glimpse η(x, l); not in the paper
+    margin: float = 0.6  # paper 000: best hinge margin c
+    textual_guidance: bool = True  # False: AMNL+_i
+    use_social_impact: bool = True  # False: AMNL+_hfunc
+    epochs: int = 10  # paper 000 Fig. 8: converges after the 9th epoch
+    batch_size: int = 256
+    learning_rate: float = 0.01  # paper 000 §III-C
+    weight_decay: float = 1e-6  # the β‖Ψ‖² term, through the optimiser
+    seed: int = 0
+
+
+def train_amnl_plus(
+    data: RankingData,
+    features: AmnlPlusFeatures,
+    params: AmnlPlusTrainingParams,
+    device: torch.device,
+    on_epoch_end: EpochCallback | None = None,
+) -> tuple[AMNLPlus, list[float]]:
+    """AMNL+ (textually guided fusion), AdaGrad, hinge loss on the followee-negative triplets.
+
+    ``data.image`` is the global image embedding ``f_i``; ``features`` adds the patch grids and
+    the sentence features of the same tweets. Returns the trained model in eval mode.
+    """
+    n_tweets = len(data.tweet_ids)
+    if len(features.patches) != n_tweets or len(features.sentences) != n_tweets:
+        raise ValueError(f"AMNL+ features must have one row per tweet ({n_tweets})")
+    torch.manual_seed(params.seed)
+    config = AMNLPlusConfig(
+        n_users=len(data.user_ids),
+        patch_dim=features.patches.shape[2],
+        image_dim=data.image.shape[1],
+        sentence_dim=features.sentences.shape[2],
+        grid_height=features.grid[0],
+        grid_width=features.grid[1],
+        n_sentences=features.sentences.shape[1],
+        glimpse_size=params.glimpse_size,
+        rnn_dim=params.rnn_dim,
+        text_attention_dim=params.text_attention_dim,
+        preference_dim=params.preference_dim,
+        social_attention_dim=params.social_attention_dim,
+        margin=params.margin,
+        textual_guidance=params.textual_guidance,
+        use_social_impact=params.use_social_impact,
+    )
+    followees = pad_followees(data.follow_source, data.follow_target, len(data.user_ids))
+    model = AMNLPlus(config, followees)
+    sentences = (
+        torch.from_numpy(np.asarray(features.sentences, dtype=np.float32)).to(device)
+        if params.textual_guidance
+        else None
+    )
+    triplets = TweetTableTriplets(
+        users=torch.from_numpy(data.triplet_users.copy()),
+        pos_tweets=torch.from_numpy(data.triplet_pos.copy()),
+        neg_tweets=torch.from_numpy(data.triplet_neg.copy()),
+        tables=(
+            torch.from_numpy(np.asarray(features.patches, dtype=np.float32)).to(device),
+            torch.from_numpy(data.image).to(device),
+            sentences,
+        ),
+    )
+    losses = train_pairwise(
+        model,
+        triplets,
+        epochs=params.epochs,
+        batch_size=params.batch_size,
+        optimizer="adagrad",
+        lr=params.learning_rate,
+        weight_decay=params.weight_decay,
+        seed=params.seed,
+        device=device,
+        on_epoch_end=on_epoch_end,
+    )
+    return model.eval(), losses
 
 
 @dataclass(frozen=True)

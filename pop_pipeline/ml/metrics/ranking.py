@@ -1,4 +1,5 @@
-"""Per-user ranking metrics of the AMNL protocol (paper 000 §III-B): Precision@K and AUC.
+"""Per-user ranking metrics: Precision@K and AUC of the AMNL protocol (paper 000 §III-B),
+Precision@K and Recall@K of the D-Sempre protocol (paper 003 §4.1, eqs. 5–6).
 
 Input is a long frame with one row per (user, candidate tweet): ``user_id``, ``tweet_id``,
 ``label`` (1 = retweeted, 0 = sampled negative) and ``score`` (higher = ranked first). For each
@@ -22,7 +23,9 @@ import numpy as np
 import pandas as pd
 
 REQUIRED_COLUMNS = ("user_id", "tweet_id", "label", "score")
-DEFAULT_METRICS = ("p@1", "p@3", "auc")
+AMNL_METRICS = ("p@1", "p@3", "auc")  # paper 000, Tables I–III
+DSEMPRE_METRICS = ("p@1", "p@5", "p@10", "recall@1", "recall@5", "recall@10")  # paper 003 §4
+DEFAULT_METRICS = AMNL_METRICS
 
 
 @dataclass(frozen=True)
@@ -121,6 +124,43 @@ class PrecisionAt10(PrecisionAtK):
     k = 10
 
 
+class RecallAtK(RankingMetric):
+    """Recall@K ``= |top-K ∩ positives| / |positives|`` per user (paper 003 eq. 6).
+
+    Ties at the cut are expected values as in :class:`PrecisionAtK`:
+    ``R@K = Σ_pos clip((K − a)/t, 0, 1) / P`` for a user with P positives. Users with fewer
+    than K candidates or no positive are excluded, so P@K and R@K average over the same users.
+    """
+
+    k: ClassVar[int]
+
+    def per_user(self, ranked: RankedCandidates) -> np.ndarray:
+        in_top_k = np.clip((self.k - ranked.n_above) / ranked.n_tied, 0.0, 1.0)
+        hits = ranked.per_user_sum(ranked.label * in_top_k)
+        defined = (ranked.n_candidates >= self.k) & (ranked.n_positives > 0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            recall = hits / ranked.n_positives
+        return np.where(defined, recall, np.nan)
+
+
+class RecallAt1(RecallAtK):
+    __doc__ = RecallAtK.__doc__
+    name = "recall@1"
+    k = 1
+
+
+class RecallAt5(RecallAtK):
+    __doc__ = RecallAtK.__doc__
+    name = "recall@5"
+    k = 5
+
+
+class RecallAt10(RecallAtK):
+    __doc__ = RecallAtK.__doc__
+    name = "recall@10"
+    k = 10
+
+
 class AUC(RankingMetric):
     """AUC per user ``= (1 / (P·N)) Σ_{pos, neg} [1(s⁺ > s⁻) + ½·1(s⁺ = s⁻)]``.
 
@@ -140,7 +180,17 @@ class AUC(RankingMetric):
 
 
 RANKING_METRICS: dict[str, type[RankingMetric]] = {
-    metric.name: metric for metric in (PrecisionAt1, PrecisionAt3, PrecisionAt5, PrecisionAt10, AUC)
+    metric.name: metric
+    for metric in (
+        PrecisionAt1,
+        PrecisionAt3,
+        PrecisionAt5,
+        PrecisionAt10,
+        RecallAt1,
+        RecallAt5,
+        RecallAt10,
+        AUC,
+    )
 }
 
 
@@ -171,6 +221,17 @@ def ranking_metrics(
         name: float(table[name].mean()) if table[name].notna().any() else float("nan")
         for name in metrics
     }
+
+
+def dsempre_ranking_metrics(frame: pd.DataFrame) -> dict[str, float]:
+    """The D-Sempre table (paper 003 §4.1): P@1/5/10 and Recall@1/5/10, each the mean over users.
+
+    ``frame`` holds, per user, all of that user's test positives (the most recent actions) and
+    their time-aware negatives, with ``label`` and ``score``. "We compute the average of all the
+    data' precision and recall in the test dataset": here the mean over the users for which a
+    metric is defined (per-user values: ``per_user_ranking_metrics(frame, DSEMPRE_METRICS)``).
+    """
+    return ranking_metrics(frame, DSEMPRE_METRICS)
 
 
 def oracle_normalised(model: float, random: float, oracle: float) -> float:

@@ -35,6 +35,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from pop_pipeline.ml.samplers.base import NegativeSample, NegativeSampler
+
 POOL_RECENT = "recent"
 POOL_BEFORE_RETWEET = "before_retweet"
 POOL_ANY_TIME = "any_time"
@@ -290,3 +292,41 @@ def sample_followee_negatives(
     short = short.rename(columns={"tweet_id": "pos_tweet_id"})
     short = short.assign(n_found=n_total[is_short], reason=reason).reset_index(drop=True)
     return FolloweeNegativeSample(triplets=triplets, short=short[SHORT_COLUMNS])
+
+
+@dataclass(frozen=True, kw_only=True)
+class FolloweeNegativeSampler(NegativeSampler):
+    """AMNL's sampler as a :class:`NegativeSampler`: :func:`sample_followee_negatives`.
+
+    A short positive keeps no negatives (``keeps_partial`` is False): AMNL's triplets need
+    exactly ``n_negatives`` per positive. ``follows`` is required; ``acted`` defaults to the
+    positives alone.
+    """
+
+    name = "followee"
+    keeps_partial = False
+
+    seed: int  # of the numpy Generator behind every draw
+    n_negatives: int = 2  # the paper's two
+    max_age_hours: float | None = None  # prefer negatives this recent (pool "recent")
+
+    def sample(
+        self,
+        positives: pd.DataFrame,
+        tweets: pd.DataFrame,
+        *,
+        acted: pd.DataFrame | None = None,
+        follows: pd.DataFrame | None = None,
+    ) -> NegativeSample:
+        if follows is None:
+            raise ValueError("the followee sampler needs the follows frame")
+        result = sample_followee_negatives(
+            positives,
+            tweets,
+            follows,
+            acted if acted is not None else positives[["user_id", "tweet_id"]].iloc[:0],
+            n_negatives=self.n_negatives,
+            seed=self.seed,
+            max_age=None if self.max_age_hours is None else pd.Timedelta(hours=self.max_age_hours),
+        )
+        return NegativeSample(triplets=result.triplets, short=result.short)

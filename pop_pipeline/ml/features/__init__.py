@@ -1,0 +1,1 @@
+"""Hand-built feature vectors derived from embeddings (bags of semantic clusters)."""
