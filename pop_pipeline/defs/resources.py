@@ -11,6 +11,7 @@ from pathlib import Path
 import dagster as dg
 import mlflow
 
+from pop_pipeline.ingest.raw_drops import resolve_raw_drop
 from pop_pipeline.ingest.raw_source import RawSource, open_raw_source
 from pop_pipeline.io import s3
 from pop_pipeline.settings import get_settings
@@ -27,12 +28,13 @@ class DuckDBResource(dg.ConfigurableResource):
 
 
 class RawDataResource(dg.ConfigurableResource):
-    """One raw drop in the raw format: a directory or ``s3://bucket/prefix``."""
+    """One raw drop in the raw format (a directory or ``s3://bucket/prefix``), or a folder of
+    dated drops, of which the newest is read (:func:`resolve_raw_drop`)."""
 
     uri: str
 
     def source(self) -> RawSource:
-        return open_raw_source(self.uri)
+        return open_raw_source(resolve_raw_drop(self.uri))
 
     def oracle_dir(self, cache_dir: str) -> Path | None:
         """The world's ``oracle/`` folder as a local path, or ``None`` for real data.
@@ -40,10 +42,10 @@ class RawDataResource(dg.ConfigurableResource):
         Only evaluation reads it (for the oracle row); ingestion and models never do.
         """
         source = self.source()
-        if not s3.is_s3_uri(self.uri):
+        if not s3.is_s3_uri(source.uri):
             path = Path(source.uri) / "oracle"
             return path if path.is_dir() else None
-        location = s3.S3Location.parse(self.uri).join("oracle")
+        location = s3.S3Location.parse(source.uri).join("oracle")
         keys = list(s3.list_keys(location))
         if not keys:
             return None

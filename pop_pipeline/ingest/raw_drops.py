@@ -52,6 +52,24 @@ def newest_unseen_drop(root_uri: str, seen: set[str]) -> tuple[RawDrop | None, l
     return (unseen[-1] if unseen else None), unseen
 
 
+def resolve_raw_drop(uri: str) -> str:
+    """The drop to read for ``uri``: itself when it holds a manifest (or holds no drop at all,
+    so the reader reports what is wrong), else the newest drop one level below it.
+
+    So ``POP_RAW_URI`` may name one drop or a folder of dated drops, as production's does.
+    """
+    drops = find_raw_drops(uri)
+    if not drops or any(_same_place(drop.uri, uri) for drop in drops):
+        return uri
+    return drops[-1].uri
+
+
+def _same_place(drop_uri: str, uri: str) -> bool:
+    if s3.is_s3_uri(uri):
+        return drop_uri.rstrip("/") == uri.rstrip("/")
+    return Path(drop_uri) == local_path(uri)
+
+
 def _local_drops(root_uri: str) -> list[RawDrop]:
     root = local_path(root_uri)
     if not root.is_dir():

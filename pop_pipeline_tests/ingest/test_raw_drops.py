@@ -4,7 +4,7 @@ import os
 import boto3
 import pytest
 
-from pop_pipeline.ingest.raw_drops import find_raw_drops, newest_unseen_drop
+from pop_pipeline.ingest.raw_drops import find_raw_drops, newest_unseen_drop, resolve_raw_drop
 from pop_pipeline_tests.servers.s3 import s3_endpoint
 
 
@@ -73,3 +73,12 @@ def test_s3_drops_are_found_without_listing_inside_them(tmp_path, monkeypatch):
         assert [d.uri for d in find_raw_drops("s3://raw/drops/2026-11-23/")] == [
             "s3://raw/drops/2026-11-23"
         ]
+
+
+def test_a_folder_of_drops_resolves_to_the_newest_and_a_drop_to_itself(tmp_path):
+    _drop(tmp_path / "2026-11-23", {"seed": 1}, mtime=1_000)
+    _drop(tmp_path / "2026-11-24", {"seed": 2}, mtime=2_000)
+    assert resolve_raw_drop(str(tmp_path)) == str(tmp_path / "2026-11-24")
+    assert resolve_raw_drop(str(tmp_path / "2026-11-23")) == str(tmp_path / "2026-11-23")
+    (tmp_path / "empty").mkdir()
+    assert resolve_raw_drop(str(tmp_path / "empty")) == str(tmp_path / "empty")

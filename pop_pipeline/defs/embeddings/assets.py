@@ -10,6 +10,7 @@ import mlflow
 import pandas as pd
 
 from pop_pipeline.datasets.chronological_splits import train_cutoff
+from pop_pipeline.defs.gpu import GPU_OP_TAGS
 from pop_pipeline.defs.progress import progress_logger
 from pop_pipeline.defs.resources import ArtifactsResource, DuckDBResource, MlflowResource
 from pop_pipeline.ml.clip.architectures import IN_DOMAIN_MODEL
@@ -48,6 +49,7 @@ class ClipEncoderConfig(dg.Config):
     kinds={"pytorch", "mlflow"},
     deps=["image_tweets", "retweet_splits"],
     pool="gpu",
+    op_tags=GPU_OP_TAGS,
 )
 def clip_encoder(
     context: dg.AssetExecutionContext,
@@ -188,6 +190,7 @@ class TweetEmbeddingConfig(dg.Config):
     kinds={"pytorch", "duckdb"},
     deps=["clip_encoder", "image_tweets"],
     pool="gpu",
+    op_tags=GPU_OP_TAGS,
 )
 def tweet_embeddings(
     context: dg.AssetExecutionContext, config: TweetEmbeddingConfig, duckdb: DuckDBResource

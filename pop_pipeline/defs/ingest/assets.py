@@ -42,7 +42,8 @@ RAW_ASSET_NAMES = (
 def raw_tables(
     context: dg.AssetExecutionContext, duckdb: DuckDBResource, raw_data: RawDataResource
 ):
-    """Read the raw drop at ``raw_data.uri`` once and replace every raw table.
+    """Read the raw drop at ``raw_data.uri`` (or the newest drop under it) once and replace
+    every raw table.
 
     Re-materialising the same input gives identical tables: rows are sorted by key and nothing
     depends on the wall clock.
@@ -56,7 +57,9 @@ def raw_tables(
             last_logged[stage] = done
             context.log.info(f"ingest {stage}: {done}/{total}")
 
-    batch = read_raw_batch(raw_data.source(), progress=progress)
+    source = raw_data.source()
+    context.log.info(f"reading the raw drop {source.uri}")
+    batch = read_raw_batch(source, progress=progress)
     store = duckdb.store()
     for name in RAW_ENTITY_TABLES:
         store.replace_table(f"raw_{name}", batch.tables[name])
@@ -66,7 +69,7 @@ def raw_tables(
     collection = pd.DataFrame(
         [
             {
-                "source_uri": raw_data.uri,
+                "source_uri": source.uri,
                 "collected_at": batch.collected_at,
                 "collected_at_source": batch.collected_at_source,
                 "format_version": manifest.get("format_version"),
@@ -106,7 +109,7 @@ def raw_tables(
     yield dg.MaterializeResult(
         asset_key="raw_collection",
         metadata={
-            "source_uri": raw_data.uri,
+            "source_uri": source.uri,
             "collected_at": batch.collected_at.isoformat(),
             "merged_duplicates": batch.stats.get("merged_duplicates", 0),
             "seconds": round(seconds, 2),
