@@ -1,8 +1,13 @@
 """The code location: every definition under ``pop_pipeline/defs/``, loaded by folder.
 
-``POP_EXECUTOR=k8s`` makes ``dagster_k8s.k8s_job_executor`` the default executor (each step in
-its own Kubernetes pod; GPU steps placed by the op tags of :mod:`pop_pipeline.defs.gpu`; see
-docs/KUBERNETES.md). Unset, Dagster's default multiprocess executor runs the steps.
+``POP_EXECUTOR`` chooses how a run executes its steps:
+
+- unset or ``in_process`` (the default): one process runs every step in turn, as ``pop run``
+  does. On one machine the steps queue anyway (one DuckDB writer, one GPU: the pools), and a
+  run then imports torch, MLflow and GX once instead of once per step (seconds each);
+- ``multiprocess``: Dagster's multiprocess executor, a process per step;
+- ``k8s``: ``dagster_k8s.k8s_job_executor``, each step in its own Kubernetes pod; GPU steps are
+  placed by the op tags of :mod:`pop_pipeline.defs.gpu` (docs/KUBERNETES.md).
 """
 
 from __future__ import annotations
@@ -15,14 +20,16 @@ import dagster as dg
 import pop_pipeline.settings  # noqa: F401  (turns telemetry off before anything else loads)
 
 EXECUTOR_ENV = "POP_EXECUTOR"
-EXECUTORS = ("k8s",)  # values POP_EXECUTOR may take; unset or empty means Dagster's default
+EXECUTORS = ("in_process", "multiprocess", "k8s")  # values POP_EXECUTOR may take
 
 
-def default_executor() -> dg.ExecutorDefinition | None:
-    """The executor ``POP_EXECUTOR`` names, or ``None`` for Dagster's default."""
-    name = os.environ.get(EXECUTOR_ENV, "").strip().lower()
-    if not name:
-        return None
+def default_executor() -> dg.ExecutorDefinition:
+    """The executor ``POP_EXECUTOR`` names (unset or empty: in-process)."""
+    name = os.environ.get(EXECUTOR_ENV, "").strip().lower() or "in_process"
+    if name == "in_process":
+        return dg.in_process_executor
+    if name == "multiprocess":
+        return dg.multiprocess_executor
     if name == "k8s":
         from dagster_k8s import k8s_job_executor  # the optional `k8s` extra
 
@@ -33,7 +40,4 @@ def default_executor() -> dg.ExecutorDefinition | None:
 @dg.definitions
 def defs() -> dg.Definitions:
     loaded = dg.load_from_defs_folder(path_within_project=Path(__file__).parent / "defs")
-    executor = default_executor()
-    if executor is None:
-        return loaded
-    return dg.Definitions.merge(loaded, dg.Definitions(executor=executor))
+    return dg.Definitions.merge(loaded, dg.Definitions(executor=default_executor()))

@@ -171,6 +171,26 @@ def _iter_lines_hashing(
         yield pending.rstrip(b"\r").decode("utf-8", errors="replace")
 
 
+class EmptyRawDropError(ValueError):
+    """A drop without a single readable tweet: nothing to ingest, and nothing replaced."""
+
+    def __init__(self, uri: str, record_files: list[str], quarantined: list[dict]) -> None:
+        reasons: dict[str, int] = {}
+        for row in quarantined:
+            reasons[row["reason"]] = reasons.get(row["reason"], 0) + 1
+        counts = ", ".join(f"{reason}: {n}" for reason, n in sorted(reasons.items()))
+        detail = (
+            f"{len(quarantined)} lines quarantined ({counts})"
+            if quarantined
+            else "no tweet records at all"
+        )
+        super().__init__(
+            f"raw drop {uri} holds no readable tweet: {len(record_files)} record files "
+            f"({', '.join(record_files[:5]) or 'none'}), {detail}. The raw tables were left as "
+            "they were; fix the drop (WORLD.md describes the raw format) and run again."
+        )
+
+
 def read_raw_batch(
     source: RawSource, progress: ProgressCallback | None = None, media_workers: int = 8
 ) -> RawBatch:
@@ -201,6 +221,8 @@ def read_raw_batch(
             progress("records", index + 1, len(record_files))
 
     tables = {name: pd.DataFrame(list(rows.values())) for name, rows in collector.rows.items()}
+    if tables["tweets"].empty:
+        raise EmptyRawDropError(source.uri, record_files, collector.quarantine)
     media, media_audit = decode_media(
         tables["media"], source, collector, expected, progress=progress, workers=media_workers
     )

@@ -38,9 +38,11 @@ def test_k8s_executor_is_the_default_with_pop_executor_k8s(monkeypatch):
     assert job.executor_def.name == "k8s"
 
 
-def test_default_executor_without_pop_executor(monkeypatch):
+def test_in_process_executor_without_pop_executor(monkeypatch):
     monkeypatch.delenv("POP_EXECUTOR", raising=False)
-    assert defs().executor is None  # Dagster's multiprocess default
+    assert defs().executor is dg.in_process_executor
+    monkeypatch.setenv("POP_EXECUTOR", "multiprocess")
+    assert defs().executor is dg.multiprocess_executor
 
 
 def test_unknown_pop_executor_fails_loudly(monkeypatch):

@@ -82,3 +82,15 @@ def test_a_folder_of_drops_resolves_to_the_newest_and_a_drop_to_itself(tmp_path)
     assert resolve_raw_drop(str(tmp_path / "2026-11-23")) == str(tmp_path / "2026-11-23")
     (tmp_path / "empty").mkdir()
     assert resolve_raw_drop(str(tmp_path / "empty")) == str(tmp_path / "empty")
+
+
+def test_a_drop_without_tweets_is_a_clear_error_not_a_crash(tmp_path):
+    from pop_pipeline.ingest.raw_source import open_raw_source
+    from pop_pipeline.ingest.reader import EmptyRawDropError, read_raw_batch
+
+    (tmp_path / "manifest.json").write_text(json.dumps({"collected_at": "2026-11-01T00:00:00Z"}))
+    with pytest.raises(EmptyRawDropError, match="no tweet records at all"):
+        read_raw_batch(open_raw_source(str(tmp_path)))
+    (tmp_path / "tweets.jsonl").write_text("{broken\nnot json either\n")
+    with pytest.raises(EmptyRawDropError, match=r"2 lines quarantined \(invalid_json: 2\)"):
+        read_raw_batch(open_raw_source(str(tmp_path)))
