@@ -6,6 +6,7 @@ import time
 
 import dagster as dg
 
+from pop_pipeline.defs.gpu import GPU_OP_TAGS
 from pop_pipeline.defs.resources import ArtifactsResource, DuckDBResource, MlflowResource
 from pop_pipeline.defs.training.publishing import MODELS_GROUP, finish_ranking_model
 from pop_pipeline.ml.clip.factory import resolve_device
@@ -49,7 +50,13 @@ class AmnlModelConfig(dg.Config):
     seed: int = _AMNL.seed
 
 
-@dg.asset(group_name=MODELS_GROUP, kinds={"pytorch", "mlflow"}, deps=RANKING_DEPS, pool="gpu")
+@dg.asset(
+    group_name=MODELS_GROUP,
+    kinds={"pytorch", "mlflow"},
+    deps=RANKING_DEPS,
+    pool="gpu",
+    op_tags=GPU_OP_TAGS,
+)
 def amnl_model(
     context: dg.AssetExecutionContext,
     config: AmnlModelConfig,
@@ -100,7 +107,13 @@ class BprModelConfig(dg.Config):
     seed: int = _BPR.seed
 
 
-@dg.asset(group_name=MODELS_GROUP, kinds={"pytorch", "mlflow"}, deps=RANKING_DEPS, pool="gpu")
+@dg.asset(
+    group_name=MODELS_GROUP,
+    kinds={"pytorch", "mlflow"},
+    deps=RANKING_DEPS,
+    pool="gpu",
+    op_tags=GPU_OP_TAGS,
+)
 def bpr_model(
     context: dg.AssetExecutionContext,
     config: BprModelConfig,
