@@ -27,7 +27,6 @@ import mlflow
 import pandas as pd
 import pytest
 from mlflow.tracking import MlflowClient
-from moto.server import ThreadedMotoServer
 
 from pop_pipeline.storage.duckdb_store import DuckDBStore
 from pop_pipeline.training.ranking_data import load_ranking_data
@@ -35,7 +34,7 @@ from pop_pipeline_tests.servers.mlflow_server import mlflow_server
 from pop_pipeline_tests.servers.ports import free_port, wait_for_http
 from pop_pipeline_tests.servers.postgres import postgres_available, postgres_server
 from pop_pipeline_tests.servers.processes import background_process, log_tail
-from pop_pipeline_tests.servers.s3 import S3_ENV, upload_tree
+from pop_pipeline_tests.servers.s3 import S3_ENV, moto_server, upload_tree
 
 REPO = Path(__file__).resolve().parents[2]
 RANKING_MODELS = ("pop-amnl", "pop-bpr", "pop-popularity")
@@ -87,48 +86,45 @@ class Stack:
 def stack(tmp_path_factory, tiny_world):
     root = tmp_path_factory.mktemp("production")
     logs = root / "logs"
-    moto_port = free_port()
-    moto = ThreadedMotoServer(ip_address="127.0.0.1", port=moto_port)
-    moto.start()
-    s3_url = f"http://127.0.0.1:{moto_port}"
-    try:
-        with postgres_server() as postgres, pytest.MonkeyPatch.context() as patch:
-            postgres.create_database("dagster")
-            mlflow_dsn = postgres.create_database("mlflow")
-            shared = {
-                **S3_ENV,
-                **postgres.env("dagster"),
-                "POP_S3_ENDPOINT_URL": s3_url,
-                "MLFLOW_S3_ENDPOINT_URL": s3_url,
-            }
-            for key, value in shared.items():  # this process talks to the same servers
-                patch.setenv(key, value)
-            env = {
-                **os.environ,
-                "POP_HOME": str(root / "pop_home"),
-                "DAGSTER_HOME": str(root / "dagster_home"),
-                "POP_RAW_DROPS_URI": f"s3://{RAW_BUCKET}/drops",
-                "POP_RAW_URI": f"s3://{RAW_BUCKET}/drops/{DROP}",
-                "PYTHONUNBUFFERED": "1",
-            }
-            client = boto3.client("s3", endpoint_url=s3_url, region_name="us-east-1")
-            client.create_bucket(Bucket=ARTIFACT_BUCKET)
-            upload_tree(s3_url, tiny_world, RAW_BUCKET, f"drops/{DROP}")
-            (root / "dagster_home").mkdir()
-            production_yaml = REPO / "docker" / "dagster.yaml"
-            shutil.copyfile(production_yaml, root / "dagster_home" / "dagster.yaml")
+    with (
+        moto_server() as s3_url,
+        postgres_server() as postgres,
+        pytest.MonkeyPatch.context() as patch,
+    ):
+        postgres.create_database("dagster")
+        mlflow_dsn = postgres.create_database("mlflow")
+        shared = {
+            **S3_ENV,
+            **postgres.env("dagster"),
+            "POP_S3_ENDPOINT_URL": s3_url,
+            "MLFLOW_S3_ENDPOINT_URL": s3_url,
+        }
+        for key, value in shared.items():  # this process talks to the same servers
+            patch.setenv(key, value)
+        env = {
+            **os.environ,
+            "POP_HOME": str(root / "pop_home"),
+            "DAGSTER_HOME": str(root / "dagster_home"),
+            "POP_RAW_DROPS_URI": f"s3://{RAW_BUCKET}/drops",
+            "POP_RAW_URI": f"s3://{RAW_BUCKET}/drops/{DROP}",
+            "PYTHONUNBUFFERED": "1",
+        }
+        client = boto3.client("s3", endpoint_url=s3_url, region_name="us-east-1")
+        client.create_bucket(Bucket=ARTIFACT_BUCKET)
+        upload_tree(s3_url, tiny_world, RAW_BUCKET, f"drops/{DROP}")
+        (root / "dagster_home").mkdir()
+        production_yaml = REPO / "docker" / "dagster.yaml"
+        shutil.copyfile(production_yaml, root / "dagster_home" / "dagster.yaml")
 
-            with mlflow_server(
-                mlflow_dsn, f"s3://{ARTIFACT_BUCKET}", env, logs / "mlflow.log"
-            ) as mlflow_url:
-                env["MLFLOW_TRACKING_URI"] = mlflow_url
-                patch.setenv("MLFLOW_TRACKING_URI", mlflow_url)
-                daemon = [str(Path(sys.executable).with_name("dagster-daemon")), "run"]
-                daemon += ["-w", str(REPO / "workspace.yaml")]
-                with background_process(daemon, env, logs / "daemon.log", cwd=str(REPO)) as process:
-                    yield Stack(env, root / "pop_home", logs, mlflow_url, process)
-    finally:
-        moto.stop()
+        with mlflow_server(
+            mlflow_dsn, f"s3://{ARTIFACT_BUCKET}", env, logs / "mlflow.log"
+        ) as mlflow_url:
+            env["MLFLOW_TRACKING_URI"] = mlflow_url
+            patch.setenv("MLFLOW_TRACKING_URI", mlflow_url)
+            daemon = [str(Path(sys.executable).with_name("dagster-daemon")), "run"]
+            daemon += ["-w", str(REPO / "workspace.yaml")]
+            with background_process(daemon, env, logs / "daemon.log", cwd=str(REPO)) as process:
+                yield Stack(env, root / "pop_home", logs, mlflow_url, process)
 
 
 def _wait_for_run(stack: Stack, job_name: str, known: set[str]) -> dg.DagsterRun:

@@ -1,5 +1,6 @@
 """A real S3 endpoint for tests: moto's server on a free loopback port."""
 
+import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,19 +18,38 @@ S3_ENV = {
 
 
 @contextmanager
-def s3_endpoint(monkeypatch) -> Iterator[str]:
-    """Start moto's S3 server, point ``POP_S3_ENDPOINT_URL`` at it, yield the URL."""
+def moto_server() -> Iterator[str]:
+    """Start moto's S3 server on a free port with no buckets; yield its URL.
+
+    moto keeps its backends in process-global memory, shared by every server started in this
+    process: without the reset a test would see the buckets of the tests before it.
+    """
     port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port)
     server.start()
     url = f"http://127.0.0.1:{port}"
-    for key, value in S3_ENV.items():
-        monkeypatch.setenv(key, value)
-    monkeypatch.setenv("POP_S3_ENDPOINT_URL", url)
     try:
+        reset_moto(url)
         yield url
     finally:
+        reset_moto(url)
         server.stop()
+
+
+def reset_moto(url: str) -> None:
+    request = urllib.request.Request(f"{url}/moto-api/reset", method="POST", data=b"")
+    with urllib.request.urlopen(request, timeout=30):
+        pass
+
+
+@contextmanager
+def s3_endpoint(monkeypatch) -> Iterator[str]:
+    """Start moto's S3 server, point ``POP_S3_ENDPOINT_URL`` at it, yield the URL."""
+    with moto_server() as url:
+        for key, value in S3_ENV.items():
+            monkeypatch.setenv(key, value)
+        monkeypatch.setenv("POP_S3_ENDPOINT_URL", url)
+        yield url
 
 
 def upload_tree(url: str, root: Path, bucket: str, prefix: str) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,35 +10,21 @@ import boto3
 import numpy as np
 import pytest
 from botocore.exceptions import ClientError
-from moto.server import ThreadedMotoServer
 
 from pop_pipeline.io import s3
 from pop_pipeline.ml.clip import IN_DOMAIN_MODEL, create_clip, encode_images, save_checkpoint
+from pop_pipeline_tests.servers.s3 import s3_endpoint as moto_s3_endpoint
 
 BUCKET = "pop-models"
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture
 def s3_endpoint(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    port = _free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port)
-    server.start()
-    endpoint = f"http://127.0.0.1:{port}"
-    monkeypatch.setenv("POP_S3_ENDPOINT_URL", endpoint)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1").create_bucket(Bucket=BUCKET)
-    try:
+    with moto_s3_endpoint(monkeypatch) as endpoint:
+        boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1").create_bucket(
+            Bucket=BUCKET
+        )
         yield endpoint
-    finally:
-        server.stop()
 
 
 def test_checkpoint_loads_from_s3_and_is_cached(s3_endpoint, bundle, image_files, monkeypatch):
