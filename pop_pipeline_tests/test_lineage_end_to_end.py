@@ -17,9 +17,22 @@ from pop_pipeline.scoring.ranking_input import ranking_input_frame
 from pop_pipeline.settings import get_settings
 from pop_pipeline.storage.duckdb_store import DuckDBStore
 from pop_pipeline.training.ranking_data import load_ranking_data
-from pop_pipeline_tests.lineage_runs import FAST_RUN_CONFIG, LINEAGE_ASSETS
+from pop_pipeline_tests.lineage_runs import FAST_RUN_CONFIG, LINEAGE_ASSETS, RANKING_MODELS
 
-RANKING_MODELS = ("amnl", "bpr", "popularity")
+AMNL_FRACTIONS = (0.6, 0.7, 0.8)
+TABLE_IV_ABLATIONS = ("amnl_i", "amnl_d", "amnl_hfunc", "amnl_plus_i", "amnl_plus_hfunc")
+DSEMPRE_MODELS = ("dsempre", "dsempre_nosem")
+# models that also train and test on the D-Sempre protocol's split by default
+DSEMPRE_PROTOCOL_MODELS = (*DSEMPRE_MODELS, "vbpr", "citing", "bpr", "popularity")
+
+
+def expected_tables() -> dict[tuple[str, float], set[str]]:
+    """(protocol, train fraction) -> the model rows of that table (random and oracle too)."""
+    main = set(RANKING_MODELS) - set(TABLE_IV_ABLATIONS) - set(DSEMPRE_MODELS)
+    tables = {("amnl", f): {*main, "random", "oracle"} for f in AMNL_FRACTIONS}
+    tables["amnl", 0.8] |= set(TABLE_IV_ABLATIONS)
+    tables["dsempre", 0.8] = {*DSEMPRE_PROTOCOL_MODELS, "random", "oracle"}
+    return tables
 
 
 @pytest.fixture(scope="module")
@@ -56,16 +69,51 @@ def test_every_asset_materializes_and_every_check_passes(lineage):
     }
 
 
-def test_metrics_table_has_every_model_random_and_oracle(store):
+def test_metrics_tables_have_every_model_fraction_and_protocol(store):
     table = store.table("metrics")
-    assert set(table["model"]) == {*RANKING_MODELS, "random", "oracle"}
-    assert set(table["metric"]) == {"p@1", "p@3", "auc"}
-    value = table.set_index(["model", "metric"])["value"]
-    assert value["random", "auc"] == pytest.approx(0.5)
-    # the oracle knows the true retweet probabilities: it must rank far better than chance
-    assert value["oracle", "auc"] > 0.7
-    oracle_norm = table.set_index(["model", "metric"])["normalised"]["oracle", "auc"]
-    assert oracle_norm == pytest.approx(1.0)
+    tables = {
+        (protocol, round(fraction, 2)): set(part["model"])
+        for (protocol, fraction), part in table.groupby(["protocol", "train_fraction"])
+    }
+    assert tables == expected_tables()
+    metrics = table.groupby("protocol")["metric"].agg(set).to_dict()
+    assert metrics == {
+        "amnl": {"p@1", "p@3", "auc"},
+        "dsempre": {"p@1", "p@5", "p@10", "recall@1", "recall@5", "recall@10"},
+    }
+    for (protocol, fraction), part in table.groupby(["protocol", "train_fraction"]):
+        n_metrics = len(metrics[protocol])
+        assert len(part) == len(tables[protocol, round(fraction, 2)]) * n_metrics
+        value = part.set_index(["model", "metric"])["value"]
+        normalised = part.set_index(["model", "metric"])["normalised"]
+        # the oracle knows the true retweet probabilities: it must rank far better than chance
+        assert value["oracle", "p@1"] > value["random", "p@1"] + 0.05
+        assert normalised["oracle", "p@1"] == pytest.approx(1.0)
+        assert normalised["random", "p@1"] == pytest.approx(0.0)
+        if protocol == "amnl":
+            assert value["random", "auc"] == pytest.approx(0.5)
+            assert value["oracle", "auc"] > 0.7
+
+
+def test_metrics_asset_shows_each_table_in_the_papers_shape(lineage):
+    [event] = [
+        e
+        for e in lineage.get_asset_materialization_events()
+        if e.asset_key.to_user_string() == "ranking_metrics"
+    ]
+    metadata = event.step_materialization_data.materialization.metadata
+    for (protocol, fraction), models in expected_tables().items():
+        markdown = metadata[f"table_{protocol}_{fraction:.2f}"].value
+        header, _, *rows = markdown.splitlines()
+        if protocol == "amnl":
+            assert header.startswith("| model | P@1 | P@3 | AUC | P@1 (norm.) |")
+        else:
+            assert header.startswith(
+                "| model | P@1 | P@5 | P@10 | Recall@1 | Recall@5 | Recall@10 |"
+            )
+        assert {row.split("|")[1].strip() for row in rows} == models
+        assert rows[-2].startswith("| oracle |") and rows[-1].startswith("| random |")
+        assert markdown in metadata["tables"].value
 
 
 def test_embeddings_record_the_encoder(store):
@@ -76,43 +124,101 @@ def test_embeddings_record_the_encoder(store):
 
 
 def test_every_model_is_registered_with_a_champion(registry):
-    for model in (*(f"pop-{m}" for m in RANKING_MODELS),):
-        champion = registry.get_model_version_by_alias(model, "champion")
+    for model in RANKING_MODELS:
+        champion = registry.get_model_version_by_alias(f"pop-{model}", "champion")
         assert champion.tags["gate_decision"] == "promoted"
         run = registry.get_run(champion.run_id)
         assert "test_auc" in run.data.metrics
         assert {"pop.code_version", "pop.data_version"} <= set(run.data.tags)
+        protocol = "dsempre" if model in DSEMPRE_MODELS else "amnl"
+        assert run.data.tags["pop.protocol"] == protocol
+        assert run.data.params["protocol"] == protocol
+        assert float(run.data.params["train_fraction"]) == pytest.approx(0.8)
+        # the samplers that drew the training triplets and the test candidates
+        sampler = "time_aware" if protocol == "dsempre" else "followee"
+        assert run.data.params["sampler.name"] == sampler
+        assert run.data.params["test_sampler.name"] == sampler
+        assert int(run.data.params["test_sampler.seed"]) == int(run.data.params["sampler.seed"]) + 1
     amnl_run = registry.get_run(registry.get_model_version_by_alias("pop-amnl", "champion").run_id)
     losses = registry.get_metric_history(amnl_run.info.run_id, "train_loss")
     assert [m.step for m in losses] == [0, 1, 2, 3]
     assert registry.get_registered_model("pop-clip").aliases["current"]
 
 
-def test_champion_loaded_in_a_fresh_process_scores_like_the_metrics_asset(store, tmp_path):
-    data = load_ranking_data(store, 0.8)
-    pairs = data.test.head(24)
-    frame_path = tmp_path / "input.json"
-    pairs.drop(columns=["label", "seen_at", "row"]).to_json(frame_path, orient="records")
+def test_every_training_split_is_its_own_mlflow_run(registry):
+    runs = mlflow.search_runs(
+        search_all_experiments=True,
+        filter_string="tags.`pop.model` = 'amnl'",
+        output_format="list",
+    )
+    splits = sorted(
+        (
+            r.data.tags["pop.protocol"],
+            r.data.tags["pop.train_fraction"],
+            r.data.tags["pop.registered"],
+        )
+        for r in runs
+        if "pop.protocol" in r.data.tags
+    )
+    # one run per fraction (the nightly test may have added a second set)
+    assert sorted(set(splits)) == [
+        ("amnl", "0.60", "false"),
+        ("amnl", "0.70", "false"),
+        ("amnl", "0.80", "true"),
+    ]
+    vbpr = mlflow.search_runs(
+        search_all_experiments=True,
+        filter_string="tags.`pop.model` = 'vbpr' and tags.`pop.protocol` = 'dsempre'",
+        output_format="list",
+    )
+    assert vbpr and vbpr[0].data.params["sampler.name"] == "time_aware"
+
+
+def test_champions_loaded_in_a_fresh_process_score_like_the_metrics_asset(store, tmp_path):
+    """Every registered package round-trips: the champion, loaded from MLflow in a new process
+    from raw tweets, gives the scores its training run stored for the metrics."""
+    inputs = {}
+    for protocol in ("amnl", "dsempre"):
+        data = load_ranking_data(store, 0.8, protocol)
+        pairs = data.test.head(24)
+        path = tmp_path / f"{protocol}.json"
+        pairs.drop(columns=["label", "seen_at", "row"]).to_json(path, orient="records")
+        inputs[protocol] = (path, pairs)
+    models = {m: "dsempre" if m in DSEMPRE_MODELS else "amnl" for m in RANKING_MODELS}
     script = (
         "import sys, json, mlflow, pandas as pd\n"
-        "frame = pd.read_json(sys.argv[1], orient='records', dtype=False)\n"
-        "model = mlflow.pyfunc.load_model('models:/pop-amnl@champion')\n"
-        "print(json.dumps(model.predict(frame)['score'].tolist()))\n"
+        "scores = {}\n"
+        "for model, path in json.loads(sys.argv[1]).items():\n"
+        "    frame = pd.read_json(path, orient='records', dtype=False)\n"
+        "    loaded = mlflow.pyfunc.load_model(f'models:/pop-{model}@champion')\n"
+        "    scores[model] = loaded.predict(frame)['score'].tolist()\n"
+        "print(json.dumps(scores))\n"
     )
     env = {**os.environ, "MLFLOW_TRACKING_URI": get_settings().mlflow_tracking_uri}
     out = subprocess.run(
-        [sys.executable, "-c", script, str(frame_path)],
+        [
+            sys.executable,
+            "-c",
+            script,
+            json.dumps({m: str(inputs[p][0]) for m, p in models.items()}),
+        ],
         env=env,
         capture_output=True,
         text=True,
         check=True,
-        timeout=300,
+        timeout=600,
     )
     fresh = json.loads(out.stdout.strip().splitlines()[-1])
-    stored = store.query("SELECT user_id, tweet_id, score FROM ranking_scores WHERE model = 'amnl'")
-    expected = pairs[["user_id", "tweet_id"]].merge(stored, on=["user_id", "tweet_id"], how="left")
-    assert len(fresh) == len(expected) == 24
-    assert fresh == pytest.approx(list(expected["score"]), abs=1e-4)
+    stored = store.query(
+        "SELECT model, protocol, user_id, tweet_id, score FROM ranking_scores "
+        "WHERE train_fraction = 0.8"
+    )
+    for model, protocol in models.items():
+        pairs = inputs[protocol][1][["user_id", "tweet_id"]]
+        mine = stored[(stored["model"] == model) & (stored["protocol"] == protocol)]
+        expected = pairs.merge(mine, on=["user_id", "tweet_id"], how="left")["score"]
+        assert len(fresh[model]) == len(expected) == 24, model
+        assert fresh[model] == pytest.approx(list(expected), abs=1e-4), model
 
 
 def test_metrics_command_prints_the_json_contract(lineage, project_home):
@@ -124,9 +230,20 @@ def test_metrics_command_prints_the_json_contract(lineage, project_home):
         check=True,
     )
     records = json.loads(out.stdout)
-    assert {"model", "task", "protocol", "metric", "value"} <= set(records[0])
-    models = {r["model"] for r in records}
-    assert {"amnl", "bpr", "popularity", "random", "oracle"} <= models
+    assert {
+        "model",
+        "task",
+        "protocol",
+        "train_fraction",
+        "metric",
+        "value",
+        "normalised",
+    } <= set(records[0])
+    rows = {}
+    for record in records:
+        key = (record["protocol"], round(record["train_fraction"], 2))
+        rows.setdefault(key, set()).add(record["model"])
+    assert rows == expected_tables()
 
 
 def test_raw_ingestion_is_idempotent(store, lineage):
@@ -215,8 +332,9 @@ def test_failing_blocking_check_stops_training_and_leaves_the_registry(
     assert _registry_snapshot(registry) == before
 
 
+@pytest.mark.parametrize("model_name", ["amnl", "amnl_plus", "vbpr", "dsempre"])
 def test_predict_command_scores_raw_v2_tweets_like_the_registered_model(
-    store, registry, tiny_world, tmp_path
+    model_name, store, registry, tiny_world, tmp_path
 ):
     chosen = store.query(
         "SELECT tweet_id, author_id, created_at, text, comments, media_uri, "
@@ -249,7 +367,7 @@ def test_predict_command_scores_raw_v2_tweets_like_the_registered_model(
             "pop_pipeline.cli",
             "predict",
             "--model",
-            "pop-amnl@champion",
+            f"pop-{model_name}@champion",
             "--input",
             str(tmp_path / "input.jsonl"),
             "--users",
@@ -269,7 +387,7 @@ def test_predict_command_scores_raw_v2_tweets_like_the_registered_model(
     )
     assert len(scored) == 6
 
-    model = mlflow.pyfunc.load_model("models:/pop-amnl@champion")
+    model = mlflow.pyfunc.load_model(f"models:/pop-{model_name}@champion")
     frame = ranking_input_frame(
         pd.concat([chosen.assign(user_id=user) for user in users], ignore_index=True)
     )

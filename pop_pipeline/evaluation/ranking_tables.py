@@ -1,4 +1,8 @@
-"""The AMNL protocol's metrics table: every model, a random row and an oracle row.
+"""The ranking protocols' metrics tables: every model, a random row and an oracle row.
+
+One table per protocol and training fraction: the AMNL protocol (paper 000 Tables I–III:
+P@1, P@3, AUC at 60, 70 and 80 %) and the D-Sempre protocol (paper 003 §4.2: P@1/5/10 and
+Recall@1/5/10 on each user's most recent actions).
 
 ``random`` scores every candidate the same, which under the metrics' tie rule is exactly the
 expected value of a uniformly random ranking. ``oracle`` ranks by the world's true retweet
@@ -13,13 +17,29 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import pandas as pd
 
-from pop_pipeline.ml.metrics.ranking import oracle_normalised, ranking_metrics
+from pop_pipeline.ml.metrics.ranking import (
+    AMNL_METRICS,
+    DSEMPRE_METRICS,
+    oracle_normalised,
+    ranking_metrics,
+)
 
 RANDOM = "random"
 ORACLE = "oracle"
 TASK = "retweet_ranking"
 PROTOCOL = "amnl"
-METRIC_LABELS = {"p@1": "P@1", "p@3": "P@3", "auc": "AUC"}
+DSEMPRE_PROTOCOL = "dsempre"
+PROTOCOL_METRICS = {PROTOCOL: AMNL_METRICS, DSEMPRE_PROTOCOL: DSEMPRE_METRICS}
+METRIC_LABELS = {
+    "p@1": "P@1",
+    "p@3": "P@3",
+    "p@5": "P@5",
+    "p@10": "P@10",
+    "recall@1": "Recall@1",
+    "recall@5": "Recall@5",
+    "recall@10": "Recall@10",
+    "auc": "AUC",
+}
 
 OracleScorer = Callable[[pd.DataFrame], np.ndarray]
 
@@ -30,7 +50,8 @@ def ranking_metrics_table(
     oracle: OracleScorer | None,
     *,
     train_fraction: float,
-    metrics: Sequence[str] = ("p@1", "p@3", "auc"),
+    metrics: Sequence[str] = AMNL_METRICS,
+    protocol: str = PROTOCOL,
 ) -> pd.DataFrame:
     """Long table (model, task, protocol, train_fraction, metric, value, normalised).
 
@@ -58,7 +79,7 @@ def ranking_metrics_table(
                 {
                     "model": model,
                     "task": TASK,
-                    "protocol": PROTOCOL,
+                    "protocol": protocol,
                     "train_fraction": train_fraction,
                     "metric": metric,
                     "value": float(value),
@@ -69,8 +90,9 @@ def ranking_metrics_table(
 
 
 def markdown_table(table: pd.DataFrame) -> str:
-    """Models as rows (best on the last metric first — AUC —, oracle and random last), metrics
-    as columns in the papers' order (P@1, P@3, AUC), then their oracle-normalised values."""
+    """Models as rows (best on the last metric first — AUC, or Recall@10 for D-Sempre —,
+    oracle and random last), metrics as columns in the papers' order (P@1, P@3, AUC; P@1/5/10,
+    Recall@1/5/10), then their oracle-normalised values."""
     present = list(dict.fromkeys(table["metric"]))
     metrics = [m for m in METRIC_LABELS if m in present] + [
         m for m in present if m not in METRIC_LABELS

@@ -25,8 +25,8 @@ def mlflow_metric_key(name: str) -> str:
 @dataclass(frozen=True)
 class PublishedModel:
     run_id: str
-    model_uri: str  # runs:/ URI of the logged model
-    decision: GateDecision
+    model_uri: str | None  # runs:/ URI of the logged model; None when only tracked
+    decision: GateDecision | None  # None when the run is not registered
 
 
 def publish_ranking_model(
@@ -40,17 +40,25 @@ def publish_ranking_model(
     input_example: pd.DataFrame,
     output_example: pd.DataFrame,
     data_version: str,
+    register: bool = True,
+    run_name: str | None = None,
+    extra_tags: dict[str, str] | None = None,
 ) -> PublishedModel:
     """One MLflow run: params, per-epoch loss (one batched call), test metrics, the pyfunc
     model with its signature; then ``pop-<model_name>`` gets a new version and the gate runs
-    on the test AUC."""
+    on the test AUC.
+
+    With ``register=False`` the run is tracked (params, losses, metrics) but logs no model and
+    touches no registered model: the runs on the other training fractions of a protocol.
+    """
     registered_name = f"pop-{model_name}"
     tags = {
         "pop.model": model_name,
         "pop.code_version": code_version(),
         "pop.data_version": data_version,
+        **(extra_tags or {}),
     }
-    with mlflow.start_run(run_name=registered_name) as run:
+    with mlflow.start_run(run_name=run_name or registered_name) as run:
         mlflow.set_tags(tags)
         mlflow.log_params(params)
         client = mlflow.MlflowClient()
@@ -62,6 +70,8 @@ def publish_ranking_model(
         for start in range(0, len(losses), 900):
             client.log_batch(run.info.run_id, metrics=losses[start : start + 900])
         mlflow.log_metrics({f"test_{mlflow_metric_key(k)}": v for k, v in test_metrics.items()})
+        if not register:
+            return PublishedModel(run_id=run.info.run_id, model_uri=None, decision=None)
         info = mlflow.pyfunc.log_model(
             name="model",
             python_model=python_model,

@@ -15,7 +15,7 @@ import mlflow
 import pandas as pd
 
 import pop_pipeline.settings  # noqa: F401  (telemetry off in serving processes too)
-from pop_pipeline.registry import model_packages
+from pop_pipeline.registry import content_model_packages, model_packages
 from pop_pipeline.scoring.ranking_input import ranking_input_frame
 
 PACKAGE_ARTIFACT = "package"
@@ -34,18 +34,90 @@ class _RankingPyfunc(mlflow.pyfunc.PythonModel):
         """One score per row of the typed ranking input."""
 
 
-class AmnlPyfunc(_RankingPyfunc):
-    """AMNL with its in-domain (or pretrained) CLIP: encodes photo and text, then scores."""
+class _ClipRankingPyfunc(_RankingPyfunc):
+    """A model that scores CLIP features of the raw tweets: its package bundles the CLIP it
+    was trained on (in ``clip/``), so it scores tweets it has never seen."""
 
     def load_context(self, context: Any) -> None:
         folder = self._folder(context)
         self.clip = model_packages.load_clip(folder / "clip")
+        self.load_package(folder)
+
+    @abstractmethod
+    def load_package(self, folder: Path) -> None:
+        """Load the model package (onto ``self.clip.device``)."""
+
+
+class AmnlPyfunc(_ClipRankingPyfunc):
+    """AMNL (and its ablations) with its CLIP: encodes photo and text, then scores."""
+
+    def load_package(self, folder: Path) -> None:
         self.amnl = model_packages.AmnlPackage.load(folder)
         self.amnl.model.to(self.clip.device)
 
     def score_frame(self, frame: pd.DataFrame):
         features = model_packages.encode_tweet_features(self.clip, frame)
         return self.amnl.score(frame["user_id"], features.image, features.text)
+
+
+class AmnlPlusPyfunc(_ClipRankingPyfunc):
+    """AMNL+ (and its ablations): patch grid and sentence features of each distinct tweet."""
+
+    def load_package(self, folder: Path) -> None:
+        self.amnl_plus = content_model_packages.AmnlPlusPackage.load(folder)
+        self.amnl_plus.model.to(self.clip.device)
+
+    def score_frame(self, frame: pd.DataFrame):
+        from pop_pipeline.ml.clip.patch_features import encode_image_patches
+        from pop_pipeline.ml.clip.sentence_features import encode_tweet_sentences
+
+        rows, tweets = content_model_packages.distinct_tweet_rows(frame)
+        patches = encode_image_patches(self.clip, list(tweets["media_uri"]))
+        if patches.failed:
+            failures = ", ".join(f"{tweets['media_uri'].iloc[i]} ({r})" for i, r in patches.failed)
+            raise ValueError(f"{len(patches.failed)} images could not be read: {failures}")
+        sentences = encode_tweet_sentences(
+            self.clip, list(tweets["text"]), list(tweets["comments"])
+        )
+        return self.amnl_plus.score(
+            frame["user_id"], rows, patches.patches, patches.pooled, sentences.features
+        )
+
+
+class VbprPyfunc(_ClipRankingPyfunc):
+    """VBPR: tweet factors for tweets seen in training, visual factors from the CLIP image."""
+
+    def load_package(self, folder: Path) -> None:
+        self.vbpr = content_model_packages.load_vbpr(folder)
+        self.vbpr.model.to(self.clip.device)
+
+    def score_frame(self, frame: pd.DataFrame):
+        features = model_packages.encode_tweet_features(self.clip, frame)
+        return self.vbpr.score(frame["user_id"], frame["tweet_id"], features.image)
+
+
+class CitingPyfunc(_ClipRankingPyfunc):
+    """The CITING stand-in: user factors times mapped image and text embeddings."""
+
+    def load_package(self, folder: Path) -> None:
+        self.citing = content_model_packages.load_citing(folder)
+        self.citing.model.to(self.clip.device)
+
+    def score_frame(self, frame: pd.DataFrame):
+        features = model_packages.encode_tweet_features(self.clip, frame)
+        return self.citing.score(frame["user_id"], features.image, features.text)
+
+
+class DSemprePyfunc(_ClipRankingPyfunc):
+    """D-Sempre: the user's bag of profile clusters and the post's image and text."""
+
+    def load_package(self, folder: Path) -> None:
+        self.dsempre = content_model_packages.load_dsempre(folder)
+        self.dsempre.model.to(self.clip.device)
+
+    def score_frame(self, frame: pd.DataFrame):
+        features = model_packages.encode_tweet_features(self.clip, frame)
+        return self.dsempre.score(frame["user_id"], features.image, features.text)
 
 
 class BprPyfunc(_RankingPyfunc):

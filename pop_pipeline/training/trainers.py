@@ -34,6 +34,8 @@ class AmnlTrainingParams:
     learning_rate: float = 0.01  # paper 000 §III-C
     weight_decay: float = 1e-6  # the β‖Ψ‖² term, through the optimiser
     seed: int = 0
+    modalities: tuple[str, ...] = ("image", "text")  # ("image",): AMNL_i, ("text",): AMNL_d
+    use_social_impact: bool = True  # False: AMNL_hfunc (F = f_u(z), Table IV)
 
 
 def train_amnl(
@@ -42,7 +44,10 @@ def train_amnl(
     device: torch.device,
     on_epoch_end: EpochCallback | None = None,
 ) -> tuple[AmnlPackage, list[float]]:
-    """AMNL with linear fusion, AdaGrad, hinge loss on the followee-negative triplets."""
+    """AMNL with linear fusion, AdaGrad, hinge loss on the followee-negative triplets.
+
+    ``params.modalities`` and ``params.use_social_impact`` give Table IV's ablations.
+    """
     torch.manual_seed(params.seed)
     config = AMNLConfig(
         n_users=len(data.user_ids),
@@ -51,6 +56,8 @@ def train_amnl(
         preference_dim=params.preference_dim,
         attention_dim=params.attention_dim,
         margin=params.margin,
+        use_social_impact=params.use_social_impact,
+        modalities=tuple(params.modalities),
     )
     followees = pad_followees(data.follow_source, data.follow_target, len(data.user_ids))
     model = AMNL(config, followees)
@@ -58,8 +65,12 @@ def train_amnl(
         users=torch.from_numpy(data.triplet_users.copy()),
         pos_tweets=torch.from_numpy(data.triplet_pos.copy()),
         neg_tweets=torch.from_numpy(data.triplet_neg.copy()),
-        image_features=torch.from_numpy(data.image).to(device),
-        text_features=torch.from_numpy(data.text).to(device),
+        image_features=(
+            torch.from_numpy(data.image).to(device) if "image" in config.modalities else None
+        ),
+        text_features=(
+            torch.from_numpy(data.text).to(device) if "text" in config.modalities else None
+        ),
     )
     losses = train_pairwise(
         model,

@@ -1,182 +1,142 @@
-"""Trained retweet-ranking models: AMNL and its baselines, each one MLflow run and version."""
+"""Trained retweet-ranking models: one asset per spec of ``model_specs``, built by one factory.
 
-import dataclasses
+Each asset trains its model once per split its config lists (AMNL protocol fractions, and the
+D-Sempre protocol's split), logs each as its own MLflow run with the samplers' parameters,
+stores the test scores for ``ranking_metrics`` and registers one run — the largest AMNL
+fraction's, or the D-Sempre run for D-Sempre — as a new version of ``pop-<model>`` through the
+champion/challenger gate. Training itself is a plain function of the spec
+(:mod:`pop_pipeline.training.ranking_models`).
+"""
+
 import shutil
 import time
+from dataclasses import asdict
 
 import dagster as dg
 
 from pop_pipeline.defs.gpu import GPU_OP_TAGS
 from pop_pipeline.defs.resources import ArtifactsResource, DuckDBResource, MlflowResource
-from pop_pipeline.defs.training.publishing import MODELS_GROUP, finish_ranking_model
-from pop_pipeline.ml.clip.factory import resolve_device
-from pop_pipeline.registry.model_packages import save_popularity
-from pop_pipeline.registry.pyfunc_models import AmnlPyfunc, BprPyfunc, PopularityPyfunc
-from pop_pipeline.training.ranking_data import load_ranking_data
-from pop_pipeline.training.trainers import (
-    AmnlTrainingParams,
-    BprTrainingParams,
-    fit_popularity,
-    train_amnl,
-    train_bpr,
+from pop_pipeline.defs.training.model_configs import RankingModelConfig
+from pop_pipeline.defs.training.model_specs import RANKING_MODEL_SPECS, RankingModelSpec
+from pop_pipeline.defs.training.publishing import (
+    MODELS_GROUP,
+    RankingRun,
+    finish_ranking_run,
+    runs_markdown,
 )
+from pop_pipeline.ml.clip.factory import resolve_device
+from pop_pipeline.storage.duckdb_store import DuckDBStore
+from pop_pipeline.training.ranking_data import (
+    AMNL_PROTOCOL,
+    DSEMPRE_PROTOCOL,
+    dsempre_train_fraction,
+    load_ranking_data,
+)
+from pop_pipeline.training.ranking_models import RankingInputs
 
-RANKING_DEPS = ["followee_negative_triplets", "ranking_test_candidates", "tweet_embeddings"]
+RANKING_DEPS = [
+    "followee_negative_triplets",
+    "ranking_test_candidates",
+    "time_aware_negative_triplets",
+    "dsempre_test_candidates",
+    "tweet_embeddings",
+]
 
 
-def _epoch_logger(context: dg.AssetExecutionContext, name: str, epochs: int):
+def planned_runs(
+    spec: RankingModelSpec, config: RankingModelConfig, store: DuckDBStore
+) -> tuple[list[tuple[str, float]], tuple[str, float]]:
+    """``(runs, registered)``: the (protocol, train fraction) of every run, in order, and the
+    one to register — the largest AMNL fraction, or the D-Sempre run for D-Sempre models."""
+    runs = [(AMNL_PROTOCOL, float(f)) for f in sorted(set(config.train_fractions))]
+    if config.dsempre_protocol:
+        runs.append((DSEMPRE_PROTOCOL, dsempre_train_fraction(store)))
+    if not runs:
+        raise ValueError(f"{spec.name}: no train_fractions and dsempre_protocol off: nothing to do")
+    preferred = [run for run in runs if run[0] == spec.registered_protocol]
+    return runs, (preferred or runs)[-1]
+
+
+def _epoch_logger(context: dg.AssetExecutionContext, label: str, epochs: int | None):
     def log(epoch: int, loss: float) -> None:
-        context.log.info(f"{name} epoch {epoch + 1}/{epochs}: loss {loss:.4f}")
+        context.log.info(f"{label} epoch {epoch + 1}/{epochs}: loss {loss:.4f}")
 
     return log
 
 
-_AMNL = AmnlTrainingParams()
-_BPR = BprTrainingParams()
+def build_ranking_model_asset(spec: RankingModelSpec) -> dg.AssetsDefinition:
+    """The ``<name>_model`` asset of one spec (config class, deps and pool from the spec)."""
 
-
-class AmnlModelConfig(dg.Config):
-    """AMNL (paper 000 §II-B, linear fusion); defaults are :class:`AmnlTrainingParams`'s, the
-    paper's values where it gives them."""
-
-    train_fraction: float = 0.8
-    preference_dim: int = _AMNL.preference_dim
-    attention_dim: int = _AMNL.attention_dim
-    margin: float = _AMNL.margin
-    epochs: int = _AMNL.epochs
-    batch_size: int = _AMNL.batch_size
-    learning_rate: float = _AMNL.learning_rate
-    weight_decay: float = _AMNL.weight_decay
-    seed: int = _AMNL.seed
-
-
-@dg.asset(
-    group_name=MODELS_GROUP,
-    kinds={"pytorch", "mlflow"},
-    deps=RANKING_DEPS,
-    pool="gpu",
-    op_tags=GPU_OP_TAGS,
-)
-def amnl_model(
-    context: dg.AssetExecutionContext,
-    config: AmnlModelConfig,
-    duckdb: DuckDBResource,
-    mlflow_tracking: MlflowResource,
-    artifacts: ArtifactsResource,
-) -> dg.MaterializeResult:
-    """AMNL: image and text embeddings fused linearly, user preference times followee social
-    impact, hinge loss with margin 0.6, AdaGrad. Registered as ``pop-amnl`` with its CLIP."""
-    started = time.perf_counter()
-    store = duckdb.store()
-    data = load_ranking_data(store, config.train_fraction)
-    params = AmnlTrainingParams(**config.model_dump(exclude={"train_fraction"}))
-    encoder_dir = store.query("SELECT package_dir FROM clip_encoder").iloc[0, 0]
-    package, losses = train_amnl(
-        data, params, resolve_device(), _epoch_logger(context, "amnl", params.epochs)
+    @dg.asset(
+        name=spec.asset_name,
+        description=spec.description,
+        group_name=MODELS_GROUP,
+        kinds={"pytorch", "mlflow"} if spec.pool == "gpu" else {"pandas", "mlflow"},
+        deps=[*RANKING_DEPS, *spec.feature_deps],
+        pool=spec.pool,
+        op_tags=GPU_OP_TAGS if spec.pool == "gpu" else None,
     )
-    scores = package.score(
-        data.test["user_id"], data.image[data.test["row"]], data.text[data.test["row"]]
-    )
-    folder = artifacts.path("models", "amnl", f"{config.train_fraction:.2f}")
-    package.save(folder)
-    shutil.copytree(encoder_dir, folder / "clip", dirs_exist_ok=True)  # the pyfunc bundles it
-    mlflow_tracking.configure()
-    return finish_ranking_model(
-        context,
-        store=store,
-        model_name="amnl",
-        data=data,
-        test_scores=scores,
-        python_model=AmnlPyfunc(),
-        package_dir=folder,
-        params=dataclasses.asdict(params),
-        epoch_losses=losses,
-        started=started,
-    )
+    def ranking_model(
+        context: dg.AssetExecutionContext,
+        config: spec.config,  # type: ignore[valid-type]  (one config class per spec)
+        duckdb: DuckDBResource,
+        mlflow_tracking: MlflowResource,
+        artifacts: ArtifactsResource,
+    ) -> dg.MaterializeResult:
+        started = time.perf_counter()
+        store = duckdb.store()
+        params = spec.training_params(config)
+        device = resolve_device()
+        encoder_dir = store.query("SELECT package_dir FROM clip_encoder").iloc[0, 0]
+        runs, registered = planned_runs(spec, config, store)
+        mlflow_tracking.configure()
+        finished: list[RankingRun] = []
+        for protocol, fraction in runs:
+            run_started = time.perf_counter()
+            data = load_ranking_data(store, fraction, protocol)
+            label = f"{spec.name} {protocol}@{fraction:.2f}"
+            context.log.info(f"{label}: {len(data.triplet_users)} training triplets")
+            fitted = spec.fit(
+                RankingInputs(store, data),
+                params,
+                device,
+                _epoch_logger(context, label, getattr(params, "epochs", None)),
+            )
+            folder = artifacts.path("models", spec.name, f"{protocol}-{fraction:.2f}")
+            fitted.save(folder)
+            is_registered = (protocol, fraction) == registered
+            if fitted.bundles_clip and is_registered:  # the pyfunc encodes raw tweets
+                shutil.copytree(encoder_dir, folder / "clip", dirs_exist_ok=True)
+            finished.append(
+                finish_ranking_run(
+                    context,
+                    store=store,
+                    model_name=spec.name,
+                    data=data,
+                    test_scores=fitted.test_scores,
+                    python_model=spec.pyfunc(),
+                    package_dir=folder,
+                    params={**asdict(params), **fitted.metadata},
+                    epoch_losses=fitted.losses,
+                    seconds=time.perf_counter() - run_started,
+                    register=is_registered,
+                )
+            )
+        published = next(run for run in finished if run.decision is not None)
+        assert published.decision is not None
+        return dg.MaterializeResult(
+            metadata={
+                "runs": dg.MetadataValue.md(runs_markdown(finished)),
+                **{f"test_{name}": float(value) for name, value in published.metrics.items()},
+                "registered_run": published.label,
+                "mlflow_run_id": published.run_id,
+                "mlflow_run_ids": dg.MetadataValue.json({r.label: r.run_id for r in finished}),
+                **published.decision.as_metadata(),
+                "seconds": round(time.perf_counter() - started, 1),
+            }
+        )
+
+    return ranking_model
 
 
-class BprModelConfig(dg.Config):
-    """BPR matrix factorisation (Rendle et al. 2009) on the same triplets."""
-
-    train_fraction: float = 0.8
-    embedding_dim: int = _BPR.embedding_dim
-    reg: float = _BPR.reg
-    epochs: int = _BPR.epochs
-    batch_size: int = _BPR.batch_size
-    learning_rate: float = _BPR.learning_rate
-    seed: int = _BPR.seed
-
-
-@dg.asset(
-    group_name=MODELS_GROUP,
-    kinds={"pytorch", "mlflow"},
-    deps=RANKING_DEPS,
-    pool="gpu",
-    op_tags=GPU_OP_TAGS,
-)
-def bpr_model(
-    context: dg.AssetExecutionContext,
-    config: BprModelConfig,
-    duckdb: DuckDBResource,
-    mlflow_tracking: MlflowResource,
-    artifacts: ArtifactsResource,
-) -> dg.MaterializeResult:
-    """BPR-MF: collaborative baseline; tweets unseen in training score 0."""
-    started = time.perf_counter()
-    store = duckdb.store()
-    data = load_ranking_data(store, config.train_fraction)
-    params = BprTrainingParams(**config.model_dump(exclude={"train_fraction"}))
-    package, losses = train_bpr(
-        data, params, resolve_device(), _epoch_logger(context, "bpr", params.epochs)
-    )
-    scores = package.score(data.test["user_id"], data.test["tweet_id"])
-    folder = artifacts.path("models", "bpr", f"{config.train_fraction:.2f}")
-    package.save(folder)
-    mlflow_tracking.configure()
-    return finish_ranking_model(
-        context,
-        store=store,
-        model_name="bpr",
-        data=data,
-        test_scores=scores,
-        python_model=BprPyfunc(),
-        package_dir=folder,
-        params=dataclasses.asdict(params),
-        epoch_losses=losses,
-        started=started,
-    )
-
-
-class PopularityModelConfig(dg.Config):
-    train_fraction: float = 0.8
-
-
-@dg.asset(group_name=MODELS_GROUP, kinds={"pandas", "mlflow"}, deps=RANKING_DEPS, pool="duckdb")
-def popularity_model(
-    context: dg.AssetExecutionContext,
-    config: PopularityModelConfig,
-    duckdb: DuckDBResource,
-    mlflow_tracking: MlflowResource,
-    artifacts: ArtifactsResource,
-) -> dg.MaterializeResult:
-    """Popularity: training retweet counts, the author's mean for tweets not yet retweeted."""
-    started = time.perf_counter()
-    store = duckdb.store()
-    data = load_ranking_data(store, config.train_fraction)
-    ranker = fit_popularity(data)
-    scores = ranker.score(data.test["tweet_id"], data.test["author_id"])
-    folder = artifacts.path("models", "popularity", f"{config.train_fraction:.2f}")
-    save_popularity(ranker, folder)
-    mlflow_tracking.configure()
-    return finish_ranking_model(
-        context,
-        store=store,
-        model_name="popularity",
-        data=data,
-        test_scores=scores,
-        python_model=PopularityPyfunc(),
-        package_dir=folder,
-        params={},
-        epoch_losses=[],
-        started=started,
-    )
+ranking_model_assets = [build_ranking_model_asset(spec) for spec in RANKING_MODEL_SPECS]
