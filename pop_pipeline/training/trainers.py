@@ -16,9 +16,9 @@ from pop_pipeline.ml.models.amnl_plus import AMNLPlus, AMNLPlusConfig
 from pop_pipeline.ml.models.bpr import BPR, BPRConfig
 from pop_pipeline.ml.models.popularity import PopularityRanker
 from pop_pipeline.ml.training.batches import FeatureLookupTriplets
-from pop_pipeline.ml.training.pairwise import train_pairwise
 from pop_pipeline.ml.training.tweet_table_triplets import TweetTableTriplets
 from pop_pipeline.registry.model_packages import AmnlPackage, BprPackage
+from pop_pipeline.training.pairwise_setup import fit_pairwise, triplet_tensors
 from pop_pipeline.training.ranking_data import RankingData
 
 EpochCallback = Callable[[int, float], None]
@@ -62,9 +62,7 @@ def train_amnl(
     followees = pad_followees(data.follow_source, data.follow_target, len(data.user_ids))
     model = AMNL(config, followees)
     triplets = FeatureLookupTriplets(
-        users=torch.from_numpy(data.triplet_users.copy()),
-        pos_tweets=torch.from_numpy(data.triplet_pos.copy()),
-        neg_tweets=torch.from_numpy(data.triplet_neg.copy()),
+        *triplet_tensors(data),
         image_features=(
             torch.from_numpy(data.image).to(device) if "image" in config.modalities else None
         ),
@@ -72,17 +70,8 @@ def train_amnl(
             torch.from_numpy(data.text).to(device) if "text" in config.modalities else None
         ),
     )
-    losses = train_pairwise(
-        model,
-        triplets,
-        epochs=params.epochs,
-        batch_size=params.batch_size,
-        optimizer="adagrad",
-        lr=params.learning_rate,
-        weight_decay=params.weight_decay,
-        seed=params.seed,
-        device=device,
-        on_epoch_end=on_epoch_end,
+    losses = fit_pairwise(
+        model, triplets, params, optimizer="adagrad", device=device, on_epoch_end=on_epoch_end
     )
     return AmnlPackage(model=model.eval(), user_ids=data.user_ids), losses
 
@@ -155,26 +144,15 @@ def train_amnl_plus(
         else None
     )
     triplets = TweetTableTriplets(
-        users=torch.from_numpy(data.triplet_users.copy()),
-        pos_tweets=torch.from_numpy(data.triplet_pos.copy()),
-        neg_tweets=torch.from_numpy(data.triplet_neg.copy()),
+        *triplet_tensors(data),
         tables=(
             torch.from_numpy(np.asarray(features.patches, dtype=np.float32)).to(device),
             torch.from_numpy(data.image).to(device),
             sentences,
         ),
     )
-    losses = train_pairwise(
-        model,
-        triplets,
-        epochs=params.epochs,
-        batch_size=params.batch_size,
-        optimizer="adagrad",
-        lr=params.learning_rate,
-        weight_decay=params.weight_decay,
-        seed=params.seed,
-        device=device,
-        on_epoch_end=on_epoch_end,
+    losses = fit_pairwise(
+        model, triplets, params, optimizer="adagrad", device=device, on_epoch_end=on_epoch_end
     )
     return model.eval(), losses
 
@@ -218,16 +196,8 @@ def train_bpr(
         if len(seen)
         else torch.zeros(0, dtype=torch.long),
     )
-    losses = train_pairwise(
-        model,
-        batches,
-        epochs=params.epochs,
-        batch_size=params.batch_size,
-        optimizer="adam",
-        lr=params.learning_rate,
-        seed=params.seed,
-        device=device,
-        on_epoch_end=on_epoch_end,
+    losses = fit_pairwise(
+        model, batches, params, optimizer="adam", device=device, on_epoch_end=on_epoch_end
     )
     return BprPackage(model=model.eval(), user_ids=data.user_ids, item_ids=items), losses
 

@@ -69,9 +69,12 @@ def new_tweet_auc(scores_of_user) -> float:
     return float(np.mean(aucs))
 
 
-def test_train_vbpr_scores_new_tweets_through_their_images():
+@pytest.mark.parametrize("negatives", ["bootstrap", "triplets"])
+def test_train_vbpr_scores_new_tweets_through_their_images(negatives):
     data = two_taste_data()
-    params = VbprTrainingParams(embedding_dim=4, visual_embedding_dim=4, epochs=15, batch_size=16)
+    params = VbprTrainingParams(
+        embedding_dim=4, visual_embedding_dim=4, epochs=15, batch_size=16, negatives=negatives
+    )
     trained, losses = train_vbpr(data, params, CPU)
     assert len(losses) == 15 and losses[-1] < 0.5 * losses[0]
     seen = np.unique(np.concatenate([data.triplet_pos, data.triplet_neg]))
@@ -85,6 +88,11 @@ def test_train_vbpr_scores_new_tweets_through_their_images():
     assert new_tweet_auc(scores_of_user) > 0.9
     unknown = trained.score(["nobody", "nobody"], ["t0", "t59"], data.image[[0, 59]])
     assert unknown.shape == (2,) and np.isfinite(unknown).all()
+
+
+def test_vbpr_params_reject_an_unknown_negative_mode():
+    with pytest.raises(ValueError, match="negatives"):
+        VbprTrainingParams(negatives="followees")
 
 
 def test_train_citing_scores_new_tweets_by_content():

@@ -113,6 +113,7 @@ class VbprModelConfig(RankingModelConfig):
     batch_size: int = _VBPR.batch_size
     learning_rate: float = _VBPR.learning_rate
     seed: int = _VBPR.seed
+    negatives: str = _VBPR.negatives  # "bootstrap" (fresh uniform per batch) or "triplets"
 
 
 class CitingModelConfig(RankingModelConfig):

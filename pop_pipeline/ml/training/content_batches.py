@@ -8,7 +8,7 @@ the positional arguments of the model's ``calculate_loss``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import torch
 
@@ -42,6 +42,63 @@ class VisualItemTriplets:
             self.neg_items[index],
             self.image_features[self.pos_rows[index]],
             self.image_features[self.neg_rows[index]],
+        )
+
+
+@dataclass(frozen=True)
+class BootstrapVisualItemTriplets:
+    """VBPR's bootstrap-sampled triplets: a fresh uniform negative for every positive, every batch.
+
+    He & McAuley's VBPR learns by "stochastic gradient ascent ... with bootstrap sampling of
+    training triples" (§3.2, after Rendle et al.'s LearnBPR), and Cornac's ``uij_iter`` does the
+    same per batch. Each epoch visits every positive ``(user, item)`` pair once; ``take`` draws
+    each pair's negative uniformly among the ``n_items`` training items with ``generator``,
+    redrawing (up to ``max_redraws`` times) those the user has as a positive. A draw still
+    clashing after that (a user with nearly every item as a positive) is kept, so a batch never
+    stalls. ``take`` returns what :class:`VisualItemTriplets` returns.
+
+    Deterministic given the generator's seed and the order of ``take`` calls.
+    """
+
+    users: torch.Tensor  # [P] user of each positive pair
+    pos_items: torch.Tensor  # [P] VBPR item index of each positive
+    item_rows: torch.Tensor  # [n_items] row of each item in ``image_features``
+    image_features: torch.Tensor  # [n_tweets, visual_dim]
+    generator: torch.Generator  # CPU generator behind every draw
+    max_redraws: int = 20  # redraws of a negative that is one of the user's positives
+    positive_keys: torch.Tensor = field(init=False, repr=False)  # sorted user * n_items + item
+
+    def __post_init__(self) -> None:
+        if len(self.users) != len(self.pos_items):
+            raise ValueError("users and pos_items must have the same length")
+        if len(self.item_rows) < 1:
+            raise ValueError("bootstrap sampling needs at least one item")
+        keys = torch.unique(self.users * len(self.item_rows) + self.pos_items)
+        object.__setattr__(self, "positive_keys", keys)
+
+    def __len__(self) -> int:
+        return len(self.users)
+
+    @property
+    def n_items(self) -> int:
+        return len(self.item_rows)
+
+    def take(self, index: torch.Tensor) -> Batch:
+        users = self.users[index]
+        pos_items = self.pos_items[index]
+        neg_items = torch.randint(self.n_items, (len(index),), generator=self.generator)
+        for _ in range(self.max_redraws):
+            clash = torch.isin(users * self.n_items + neg_items, self.positive_keys)
+            n_clash = int(clash.sum())
+            if n_clash == 0:
+                break
+            neg_items[clash] = torch.randint(self.n_items, (n_clash,), generator=self.generator)
+        return (
+            users,
+            pos_items,
+            neg_items,
+            self.image_features[self.item_rows[pos_items]],
+            self.image_features[self.item_rows[neg_items]],
         )
 
 

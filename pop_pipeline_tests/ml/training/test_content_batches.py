@@ -1,7 +1,11 @@
 import pytest
 import torch
 
-from pop_pipeline.ml.training.content_batches import DSempreTriplets, VisualItemTriplets
+from pop_pipeline.ml.training.content_batches import (
+    BootstrapVisualItemTriplets,
+    DSempreTriplets,
+    VisualItemTriplets,
+)
 
 IMAGE = torch.arange(8.0).reshape(4, 2)  # feature row r = (2r, 2r + 1)
 TEXT = -torch.arange(4.0).reshape(4, 1)
@@ -62,3 +66,51 @@ def test_dsempre_triplets_without_extras():
     batch = triplets.take(torch.tensor([0]))
     assert batch[1] is None and batch[2].tolist() == [[-0.0]] and batch[4].tolist() == [[-1.0]]
     assert batch[7:] == (None, None, None)
+
+
+def bootstrap(seed: int) -> BootstrapVisualItemTriplets:
+    # user 0 has items 0 and 1 as positives, user 1 item 2; items 0..3 sit at rows 3, 2, 1, 0
+    return BootstrapVisualItemTriplets(
+        users=torch.tensor([0, 0, 1]),
+        pos_items=torch.tensor([0, 1, 2]),
+        item_rows=torch.tensor([3, 2, 1, 0]),
+        image_features=IMAGE,
+        generator=torch.Generator().manual_seed(seed),
+    )
+
+
+def test_bootstrap_negatives_are_never_the_users_positives_and_features_follow_items():
+    triplets = bootstrap(seed=0)
+    assert len(triplets) == 3 and triplets.n_items == 4
+    drawn = {0: set(), 1: set()}
+    for _ in range(200):
+        users, pos_items, neg_items, pos_image, neg_image = triplets.take(torch.tensor([0, 1, 2]))
+        assert pos_items.tolist() == [0, 1, 2]
+        for user, item in zip(users.tolist(), neg_items.tolist(), strict=True):
+            drawn[user].add(item)
+        # item i sits at row 3 - i, whose features are (2(3 - i), 2(3 - i) + 1)
+        assert neg_image[:, 0].tolist() == [2.0 * (3 - i) for i in neg_items.tolist()]
+        assert pos_image[:, 0].tolist() == [6.0, 4.0, 2.0]
+    assert drawn == {0: {2, 3}, 1: {0, 1, 3}}  # every allowed item, and only those, is drawn
+
+
+def test_bootstrap_draws_are_fresh_per_batch_and_seeded():
+    first, again, other = bootstrap(0), bootstrap(0), bootstrap(1)
+    index = torch.tensor([2] * 16)
+    draws = [first.take(index)[2].tolist() for _ in range(3)]
+    assert draws[0] != draws[1]  # a fresh negative every batch
+    assert [again.take(index)[2].tolist() for _ in range(3)] == draws
+    assert [other.take(index)[2].tolist() for _ in range(3)] != draws
+
+
+def test_bootstrap_keeps_a_clashing_draw_when_the_user_has_every_item():
+    triplets = BootstrapVisualItemTriplets(
+        users=torch.tensor([0, 0]),
+        pos_items=torch.tensor([0, 1]),
+        item_rows=torch.tensor([0, 1]),
+        image_features=IMAGE,
+        generator=torch.Generator().manual_seed(0),
+        max_redraws=3,
+    )
+    neg_items = triplets.take(torch.tensor([0, 1]))[2]
+    assert set(neg_items.tolist()) <= {0, 1}  # no infinite loop, still a valid item
