@@ -28,18 +28,14 @@ from pop_pipeline.datasets.regression_feature_sources import (
     PatchFeatureSource,
     TweetEmbeddingTable,
 )
-from pop_pipeline.datasets.regression_sequence_window import (
-    PADDING_ROW,
-    chronological_history,
-    preceding_post_rows,
+from pop_pipeline.datasets.regression_pixels import load_pixels
+from pop_pipeline.datasets.regression_sequence_inputs import sequence_window
+from pop_pipeline.datasets.regression_tweet_encoders import (
+    caption_word_ids,
+    category_ids,
+    side_features,
 )
-from pop_pipeline.datasets.regression_vocabularies import (
-    CATEGORY_LEVELS,
-    RegressionVocabularies,
-    caption_words,
-)
-from pop_pipeline.io.images import ImageDecodeError
-from pop_pipeline.ml.clip.encoding import load_image_tensor
+from pop_pipeline.datasets.regression_vocabularies import RegressionVocabularies
 from pop_pipeline.ml.models import regression_inputs as names
 
 QUARANTINE_COLUMNS = ("tweet_id", "media_uri", "reason", "message")
@@ -110,7 +106,7 @@ def build_regression_inputs(
     """
     config = config or RegressionFeatureConfig()
     wanted = set(required)
-    unknown = wanted - _KNOWN_INPUTS
+    unknown = wanted - ALL_INPUTS
     if unknown:
         raise ValueError(f"unknown regression inputs {sorted(unknown)}")
     frame = tweets.assign(tweet_id=tweets["tweet_id"].astype(str)).reset_index(drop=True)
@@ -136,7 +132,7 @@ def build_regression_inputs(
     pixels = None
     if names.PIXELS in wanted:
         loaded_rows = np.flatnonzero(keep)
-        pixels, failures = _load_pixels(frame, loaded_rows, config.image_size)
+        pixels, failures = load_pixels(frame, loaded_rows, config.image_size)
         for row, error in failures:
             excluded.append(_quarantine_row(frame.iloc[row], error.reason, str(error)))
             keep[row] = False
@@ -170,8 +166,17 @@ def build_regression_inputs(
     if names.USER_FEATURES in wanted:
         tensors[names.USER_FEATURES] = torch.from_numpy(vocabularies.user_scaler.transform(kept))
     if wanted & SEQUENCE_INPUTS:
-        assert sources.embeddings is not None
-        tensors.update(sequence_window(kept, embedding_rows[keep], vocabularies, sources, config))
+        if sources.history is None or sources.embeddings is None:
+            raise ValueError("the DSN window needs sources.history and sources.embeddings")
+        window = sequence_window(
+            kept,
+            embedding_rows[keep],
+            vocabularies,
+            history=sources.history,
+            embeddings=sources.embeddings,
+            length=config.sequence_length,
+        )
+        tensors.update(window)
     quarantine = pd.DataFrame(excluded, columns=list(QUARANTINE_COLUMNS))
     return RegressionInputs(
         tweet_ids=list(kept["tweet_id"]),
@@ -180,7 +185,7 @@ def build_regression_inputs(
     )
 
 
-_KNOWN_INPUTS = frozenset(
+ALL_INPUTS = frozenset(
     {
         names.PIXELS,
         names.SIDE_FEATURES,
@@ -204,113 +209,3 @@ def _quarantine_row(tweet: pd.Series, reason: str, message: str) -> dict[str, ob
         "reason": reason,
         "message": message,
     }
-
-
-def _load_pixels(
-    frame: pd.DataFrame, rows: np.ndarray, size: int
-) -> tuple[np.ndarray, list[tuple[int, ImageDecodeError]]]:
-    """Pixels of ``rows`` (``[len(rows), 3, size, size]``, zeros where an image failed) and
-    the ``(row, error)`` of the images that could not be read."""
-    pixels = np.zeros((len(rows), 3, size, size), dtype=np.float32)
-    failures: list[tuple[int, ImageDecodeError]] = []
-    for position, row in enumerate(rows):
-        try:
-            pixels[position] = image_pixels(str(frame["media_uri"].iloc[row]), size)
-        except ImageDecodeError as error:
-            failures.append((int(row), error))
-    return pixels, failures
-
-
-def image_pixels(uri: str, size: int = 64) -> np.ndarray:
-    """float32 ``[3, size, size]`` in [0, 1]: the image resized (bilinear, aspect ignored, as
-    paper 001 resizes to 64×64). Raises ``ImageDecodeError`` with a reason code."""
-    return load_image_tensor(uri, lambda image: _resized(image, size)).numpy()
-
-
-def _resized(image: object, size: int) -> torch.Tensor:
-    from PIL import Image
-
-    assert isinstance(image, Image.Image)
-    resized = image.resize((size, size), Image.Resampling.BILINEAR)
-    array = np.asarray(resized, dtype=np.float32) / 255.0
-    return torch.from_numpy(np.ascontiguousarray(array.transpose(2, 0, 1)))
-
-
-def side_features(tweets: pd.DataFrame) -> torch.Tensor:
-    """float32 ``[N, 2]``: log1p(author followers), log1p(hours elapsed) (paper 001 §3.2)."""
-    followers = tweets["author_followers_count"].astype(float).fillna(0.0).to_numpy()
-    hours = tweets["hours_elapsed"].astype(float).clip(lower=0.0).to_numpy()
-    return torch.from_numpy(np.column_stack([np.log1p(followers), np.log1p(hours)]).astype("f4"))
-
-
-def caption_word_ids(
-    texts: pd.Series, vocabularies: RegressionVocabularies, max_words: int
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """``(ids, mask)``, long and bool ``[N, max_words]``: each caption's first ``max_words``
-    words, right-padded. A word outside the vocabulary keeps its place with id 0 and mask
-    ``True``; only padding is masked. A caption with no word gets one unknown word, so every
-    row has at least one unmasked position (no empty sequence reaches an LSTM or a softmax).
-    """
-    ids = torch.zeros((len(texts), max_words), dtype=torch.long)
-    mask = torch.zeros((len(texts), max_words), dtype=torch.bool)
-    for row, text in enumerate(texts):
-        words = vocabularies.words.ids(caption_words(text)[:max_words])
-        ids[row, : len(words)] = torch.tensor(words, dtype=torch.long)
-        mask[row, : max(1, len(words))] = True
-    return ids, mask
-
-
-def category_ids(tweets: pd.DataFrame, vocabularies: RegressionVocabularies) -> torch.Tensor:
-    """long ``[N, 3]``: category, subcategory and concept ids (0: unknown)."""
-    columns = [
-        vocabulary.ids(list(tweets[level]))
-        for level, vocabulary in zip(CATEGORY_LEVELS, vocabularies.categories, strict=True)
-    ]
-    return torch.from_numpy(np.array(columns, dtype=np.int64).reshape(3, -1).T.copy())
-
-
-def sequence_window(
-    targets: pd.DataFrame,
-    target_rows: np.ndarray,
-    vocabularies: RegressionVocabularies,
-    sources: FeatureSources,
-    config: RegressionFeatureConfig,
-) -> dict[str, torch.Tensor]:
-    """The DSN window inputs: ``l − 1`` preceding posts of the history, then the target.
-
-    History posts without a CLIP embedding cannot be represented and are not part of the
-    history (as if they had not been posted).
-    """
-    if sources.history is None or sources.embeddings is None:
-        raise ValueError("the DSN window needs sources.history and sources.embeddings")
-    history = chronological_history(sources.history)
-    history_rows = sources.embeddings.rows(list(history["tweet_id"]))
-    history = history[history_rows != MISSING_ROW].reset_index(drop=True)
-    preceding = preceding_post_rows(history, targets, config.sequence_length - 1)
-    # a padding slot (row -1) indexes the extra last entry: no embedding, category ids 0
-    padded_rows = np.append(history_rows[history_rows != MISSING_ROW], MISSING_ROW)
-    padded_categories = np.concatenate(
-        [category_ids(history, vocabularies).numpy(), np.zeros((1, 3), dtype=np.int64)]
-    )
-    window_rows = np.concatenate([padded_rows[preceding], target_rows[:, None]], axis=1)
-    window_categories = np.concatenate(
-        [padded_categories[preceding], category_ids(targets, vocabularies).numpy()[:, None]],
-        axis=1,
-    )
-    mask = np.concatenate(
-        [preceding != PADDING_ROW, np.ones((len(targets), 1), dtype=bool)], axis=1
-    )
-    return {
-        names.SEQUENCE_IMAGE_EMBEDDING: _gather(sources.embeddings.image, window_rows),
-        names.SEQUENCE_TEXT_EMBEDDING: _gather(sources.embeddings.text, window_rows),
-        names.SEQUENCE_CATEGORY_IDS: torch.from_numpy(window_categories.astype(np.int64)),
-        names.SEQUENCE_MASK: torch.from_numpy(mask),
-    }
-
-
-def _gather(table: np.ndarray, rows: np.ndarray) -> torch.Tensor:
-    """float32 ``[*rows.shape, D]``: ``table[rows]``, zeros where the row is missing."""
-    out = np.zeros((*rows.shape, table.shape[1]), dtype=np.float32)
-    present = rows != MISSING_ROW
-    out[present] = table[rows[present]]
-    return torch.from_numpy(out)
