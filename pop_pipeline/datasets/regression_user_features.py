@@ -19,6 +19,7 @@ training mean, i.e. a z-score of 0.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -89,10 +90,10 @@ class UserFeatureScaler:
         }
 
     @classmethod
-    def from_json(cls, payload: dict[str, object]) -> UserFeatureScaler:
-        if list(payload["features"]) != list(SCALED_FEATURES):  # type: ignore[call-overload]
+    def from_json(cls, payload: dict[str, Any]) -> UserFeatureScaler:
+        if list(payload["features"]) != list(SCALED_FEATURES):
             raise ValueError(f"user scaler was fitted on {payload['features']}")
         return cls(
-            means=tuple(float(v) for v in payload["means"]),  # type: ignore[attr-defined]
-            stds=tuple(float(v) for v in payload["stds"]),  # type: ignore[attr-defined]
+            means=tuple(float(v) for v in payload["means"]),
+            stds=tuple(float(v) for v in payload["stds"]),
         )
