@@ -35,7 +35,11 @@ from pop_pipeline.ml.training.content_batches import (
     VisualItemTriplets,
 )
 from pop_pipeline.ml.training.pairwise import OptimizerName
-from pop_pipeline.training.pairwise_setup import fit_pairwise, triplet_tensors
+from pop_pipeline.training.pairwise_setup import (
+    fit_pairwise,
+    triplet_tensors,
+    untrained_users_of,
+)
 from pop_pipeline.training.ranking_data import RankingData
 
 EpochCallback = Callable[[int, float], None]
@@ -155,6 +159,7 @@ def train_vbpr(
     losses = fit_pairwise(
         model, triplets, params, optimizer="adam", device=device, on_epoch_end=on_epoch_end
     )
+    model.reset_untrained_users(untrained_users_of(data))
     item_ids = [data.tweet_ids[row] for row in seen]
     return TrainedVbpr(model=model.eval(), user_ids=list(data.user_ids), item_ids=item_ids), losses
 
@@ -219,6 +224,7 @@ def train_citing(
     losses = fit_pairwise(
         model, triplets, params, optimizer="adam", device=device, on_epoch_end=on_epoch_end
     )
+    model.reset_untrained_users(untrained_users_of(data))
     return TrainedCiting(model=model.eval(), user_ids=list(data.user_ids)), losses
 
 
@@ -360,7 +366,7 @@ def train_dsempre(
         optimizer=params.optimizer,
         device=device,
         on_epoch_end=on_epoch_end,
-    )
+    )  # D-Sempre has no per-user parameters: a user is their bag of profile clusters
     trained = TrainedDSempre(
         model=model.eval(),
         user_ids=list(data.user_ids),

@@ -15,6 +15,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from pop_pipeline.ml.models.cold_users import untrained_users
 from pop_pipeline.ml.training.batches import TripletBatches
 from pop_pipeline.ml.training.pairwise import OptimizerName, train_pairwise
 from pop_pipeline.training.ranking_data import RankingData
@@ -39,6 +40,11 @@ def triplet_tensors(data: RankingData) -> tuple[torch.Tensor, torch.Tensor, torc
         torch.from_numpy(np.asarray(a, dtype=np.int64).copy())
         for a in (data.triplet_users, data.triplet_pos, data.triplet_neg)
     )
+
+
+def untrained_users_of(data: RankingData) -> torch.Tensor:
+    """Users of ``data`` with no training triplet (they get the unknown user's parameters)."""
+    return untrained_users(len(data.user_ids), torch.from_numpy(np.asarray(data.triplet_users)))
 
 
 def fit_pairwise(

@@ -18,7 +18,11 @@ from pop_pipeline.ml.models.popularity import PopularityRanker
 from pop_pipeline.ml.training.batches import FeatureLookupTriplets
 from pop_pipeline.ml.training.tweet_table_triplets import TweetTableTriplets
 from pop_pipeline.registry.model_packages import AmnlPackage, BprPackage
-from pop_pipeline.training.pairwise_setup import fit_pairwise, triplet_tensors
+from pop_pipeline.training.pairwise_setup import (
+    fit_pairwise,
+    triplet_tensors,
+    untrained_users_of,
+)
 from pop_pipeline.training.ranking_data import RankingData
 
 EpochCallback = Callable[[int, float], None]
@@ -73,6 +77,7 @@ def train_amnl(
     losses = fit_pairwise(
         model, triplets, params, optimizer="adagrad", device=device, on_epoch_end=on_epoch_end
     )
+    model.reset_untrained_users(untrained_users_of(data))
     return AmnlPackage(model=model.eval(), user_ids=data.user_ids), losses
 
 
@@ -154,6 +159,7 @@ def train_amnl_plus(
     losses = fit_pairwise(
         model, triplets, params, optimizer="adagrad", device=device, on_epoch_end=on_epoch_end
     )
+    model.reset_untrained_users(untrained_users_of(data))
     return model.eval(), losses
 
 
@@ -199,6 +205,7 @@ def train_bpr(
     losses = fit_pairwise(
         model, batches, params, optimizer="adam", device=device, on_epoch_end=on_epoch_end
     )
+    model.reset_untrained_users(untrained_users_of(data))
     return BprPackage(model=model.eval(), user_ids=data.user_ids, item_ids=items), losses
 
 

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from pop_pipeline.ml.models.cold_users import zero_rows
 from pop_pipeline.ml.models.losses import BPRLoss
 
 
@@ -71,6 +72,10 @@ class BPR(nn.Module):
     def cold_item_index(self) -> int:
         """Item index with zero vector and bias: scores 0 for every user."""
         return self.config.n_items
+
+    def reset_untrained_users(self, users: torch.Tensor) -> None:
+        """Give ``users`` (no training triplet) the unknown user's zero vector."""
+        zero_rows(self.user_factors, users)
 
     def score(self, users: torch.Tensor, items: torch.Tensor) -> torch.Tensor:
         """``x_ui = b_i + w_uᵀ h_i`` per row, shape ``[B]``."""

@@ -34,6 +34,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from pop_pipeline.ml.models.cold_users import zero_rows
 from pop_pipeline.ml.models.losses import BPRLoss
 
 
@@ -89,6 +90,11 @@ class VBPR(nn.Module):
     def cold_item_index(self) -> int:
         """Item index with ``γ_i = 0, β_i = 0``: scores through its visual part only."""
         return self.config.n_items
+
+    def reset_untrained_users(self, users: torch.Tensor) -> None:
+        """Give ``users`` (no training triplet) the unknown user's zero ``γ_u`` and ``θ_u``."""
+        zero_rows(self.user_factors, users)
+        zero_rows(self.user_visual_factors, users)
 
     def score(self, users: torch.Tensor, items: torch.Tensor, image: torch.Tensor) -> torch.Tensor:
         """``β_i + γ_uᵀγ_i + θ_uᵀ(E f_i) + β'ᵀ f_i`` per row, shape ``[B]``.

@@ -1,0 +1,62 @@
+import pytest
+import torch
+from torch import nn
+
+from pop_pipeline.ml.models.bpr import BPR, BPRConfig
+from pop_pipeline.ml.models.cold_users import (
+    set_rows_to_mean_of_others,
+    untrained_users,
+    zero_rows,
+)
+from pop_pipeline.ml.models.vbpr import VBPR, VBPRConfig
+
+
+def embedding(rows: list[list[float]]) -> nn.Embedding:
+    table = nn.Embedding(len(rows), len(rows[0]))
+    with torch.no_grad():
+        table.weight.copy_(torch.tensor(rows))
+    return table
+
+
+def test_untrained_users_are_those_in_no_triplet():
+    assert untrained_users(5, torch.tensor([3, 0, 3, 1])).tolist() == [2, 4]
+    assert untrained_users(2, torch.tensor([0, 1])).tolist() == []
+
+
+def test_zero_rows_and_mean_of_the_other_rows():
+    table = embedding([[1.0, 2.0], [3.0, 6.0], [9.0, 9.0], [5.0, 1.0]])
+    zero_rows(table, torch.tensor([2]))
+    assert table.weight.tolist() == [[1.0, 2.0], [3.0, 6.0], [0.0, 0.0], [5.0, 1.0]]
+    table = embedding([[1.0, 2.0], [3.0, 6.0], [9.0, 9.0], [5.0, 1.0]])
+    set_rows_to_mean_of_others(table, torch.tensor([2, 3]))
+    # mean of rows 0 and 1 = (2, 4); the overall mean is then (2, 4) as well
+    assert table.weight.tolist() == [[1.0, 2.0], [3.0, 6.0], [2.0, 4.0], [2.0, 4.0]]
+    table = embedding([[1.0], [3.0], [100.0]])  # row 2 lies beyond n_rows: not averaged
+    set_rows_to_mean_of_others(table, torch.tensor([0]), n_rows=2)
+    assert table.weight.tolist() == [[3.0], [3.0], [100.0]]
+    with pytest.raises(ValueError):
+        zero_rows(table, torch.tensor([3]))
+
+
+def test_mean_of_others_leaves_rows_alone_when_no_row_is_trained():
+    table = embedding([[1.0], [3.0]])
+    set_rows_to_mean_of_others(table, torch.tensor([0, 1]))
+    assert table.weight.tolist() == [[1.0], [3.0]]
+
+
+def test_reset_users_score_exactly_like_the_unknown_user():
+    torch.manual_seed(0)
+    vbpr = VBPR(VBPRConfig(n_users=3, n_items=2, visual_dim=4))
+    bpr = BPR(BPRConfig(n_users=3, n_items=2, embedding_dim=4))
+    image = torch.randn(2, 4)
+    items = torch.tensor([0, 1])
+    before = vbpr.score(torch.tensor([1, 1]), items, image)
+    vbpr.reset_untrained_users(torch.tensor([1]))
+    bpr.reset_untrained_users(torch.tensor([1]))
+    unknown = torch.tensor([3, 3])
+    assert torch.equal(
+        vbpr.score(torch.tensor([1, 1]), items, image), vbpr.score(unknown, items, image)
+    )
+    assert not torch.equal(before, vbpr.score(unknown, items, image))
+    assert torch.equal(bpr.score(torch.tensor([1, 1]), items), bpr.score(unknown, items))
+    assert not torch.equal(vbpr.user_factors.weight[0], torch.zeros(32))  # others untouched
