@@ -45,7 +45,7 @@ class MeanSquaredError(RegressionMetric):
 
 
 class MeanAbsoluteError(RegressionMetric):
-    """``MAE = (1/n) Σ_i |y_i − ŷ_i|`` (paper 002 §4.1.2, paper 004 eq. 22)."""
+    """``MAE = (1/n) Σ_i |y_i − ŷ_i|`` (paper 002 §4.1.2, paper 004 §4.3 eq. 22)."""
 
     name = "mae"
     smaller_is_better = True
@@ -55,7 +55,7 @@ class MeanAbsoluteError(RegressionMetric):
 
 
 class MedianAbsoluteError(RegressionMetric):
-    """``MedAE = median_i |y_i − ŷ_i|`` (paper 001 §4, "median error"); for an even ``n`` the
+    """``MedAE = median_i |y_i − ŷ_i|`` (paper 001 §4.3, "median error"); for an even ``n`` the
     mean of the two middle absolute errors."""
 
     name = "medae"
@@ -66,7 +66,7 @@ class MedianAbsoluteError(RegressionMetric):
 
 
 class Spearman(RegressionMetric):
-    """Spearman's ``ρ``: the Pearson correlation of the ranks (paper 001 §4, paper 004 eq. 23)::
+    """Spearman's ``ρ``: the Pearson correlation of the ranks (paper 001 §4.3, paper 004 eq. 23)::
 
         ρ = Σ_i (r_i − r̄)(ŕ_i − ŕ̄) / sqrt(Σ_i (r_i − r̄)² · Σ_i (ŕ_i − ŕ̄)²)
 

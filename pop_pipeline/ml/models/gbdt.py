@@ -1,7 +1,7 @@
 """``gbdt``: gradient-boosted trees on every tabular and embedding feature of a tweet.
 
 Not a model of the papers: the strong simple baseline that popularity competitions are known
-for. Paper 004 compares against one (Baseline 4, "Feature Generalization Framework with
+for. Paper 004 compares against one (§4.4, Baseline 4: "Feature Generalization Framework with
 Combined Catboost", Table 2) and cites SMPD entries built on XGBoost and LightGBM ([3], [15]).
 We use scikit-learn's ``HistGradientBoostingRegressor`` with squared error, on a matrix the
 caller assembles with :func:`feature_matrix` from tabular columns (counts, account age,

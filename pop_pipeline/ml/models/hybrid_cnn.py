@@ -1,7 +1,7 @@
 """Hybrid CNN: a popularity CNN on raw pixels with side information joined to its dense part.
 
 Zhang, Jatowt and Kawai, "Picture or Words: Predicting Twitter Image Post Popularity with Deep
-Learning" (paper 001), §3 (model, Figure 1) and §3.2 (parameters):
+Learning" (paper 001), §3.1 (network structure, Figure 1) and §3.2 (parameters):
 
 - input: the image resized to 64 × 64 pixels (``PIXELS``, ``[B, 3, 64, 64]``)
 - convolution, 32 kernels 5 × 5, ReLU → max-pool 2 × 2, stride 2

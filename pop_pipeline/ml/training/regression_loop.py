@@ -6,8 +6,8 @@ The loss is the MSE of papers 001, 002 and 004; the optimiser Adam (all three pa
 learning rate and weight decay configurable.
 
 With a validation set and a ``patience``, training stops once the validation MSE has not
-improved by more than ``min_delta`` for ``patience`` epochs (paper 002 §4.1.3 stops early on its
-validation set; paper 004 selects on its validation split), and the weights of the best
+improved by more than ``min_delta`` for ``patience`` epochs (paper 002 §4.1.4 stops early on its
+validation set; paper 004 §4.1 keeps a validation split), and the weights of the best
 validation epoch are restored. Without one, all epochs run and the last weights are kept.
 """
 
