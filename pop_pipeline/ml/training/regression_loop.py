@@ -142,7 +142,7 @@ def train_regression(
             rows = order[start : start + config.batch_size]
             batch = train.batch(rows, names, device)
             target = train.targets[rows].to(device=device, dtype=torch.float32)
-            loss = nn.functional.mse_loss(model(batch).float(), target)
+            loss = nn.functional.mse_loss(_predictions(model, batch, len(rows)), target)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
@@ -194,14 +194,10 @@ def predict_regression(
     was_training = model.training
     model.eval()
     try:
-        parts = [
-            model(
-                data.batch(torch.arange(start, min(start + batch_size, len(data))), names, device)
-            )
-            .float()
-            .cpu()
-            for start in range(0, len(data), batch_size)
-        ]
+        parts = []
+        for start in range(0, len(data), batch_size):
+            rows = torch.arange(start, min(start + batch_size, len(data)))
+            parts.append(_predictions(model, data.batch(rows, names, device), len(rows)).cpu())
     finally:
         model.train(was_training)
     return torch.cat(parts) if parts else torch.zeros(0)
@@ -221,6 +217,14 @@ def validation_mse(
         return float("nan")
     predictions = predict_regression(model, data, batch_size=batch_size, device=device)
     return float(torch.mean((predictions - data.targets.float().cpu()) ** 2))
+
+
+def _predictions(model: nn.Module, batch: dict[str, torch.Tensor], size: int) -> torch.Tensor:
+    """``model(batch)`` as float ``[B]``; any other shape would broadcast silently in the loss."""
+    predictions = model(batch)
+    if tuple(predictions.shape) != (size,):
+        raise ValueError(f"model returned {tuple(predictions.shape)}, expected ({size},)")
+    return predictions.float()
 
 
 def _required_inputs(model: nn.Module) -> tuple[str, ...]:

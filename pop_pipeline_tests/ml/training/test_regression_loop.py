@@ -120,3 +120,16 @@ def test_rejects_misaligned_data_and_models_without_the_contract():
             RegressionData({SIDE_FEATURES: torch.zeros(2, 2)}),
             RegressionTrainingConfig(),
         )
+
+
+class ColumnOutput(LinearRegressor):
+    def forward(self, batch: RegressionBatch) -> torch.Tensor:
+        return self.linear(batch[SIDE_FEATURES])  # [B, 1]: breaks the contract
+
+
+def test_rejects_predictions_of_the_wrong_shape():
+    torch.manual_seed(0)
+    with pytest.raises(ValueError, match=r"expected \(16,\)"):
+        train_regression(
+            ColumnOutput(2), linear_data(), RegressionTrainingConfig(epochs=1, batch_size=16)
+        )
