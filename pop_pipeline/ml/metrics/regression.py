@@ -71,8 +71,12 @@ class Spearman(RegressionMetric):
         ρ = Σ_i (r_i − r̄)(ŕ_i − ŕ̄) / sqrt(Σ_i (r_i − r̄)² · Σ_i (ŕ_i − ŕ̄)²)
 
     with ``r`` the ascending ranks of ``y`` and ``ŕ`` those of ``ŷ``, ties given their average
-    rank. Without ties this equals ``1 − 6 Σ d_i² / (n(n² − 1))``. NaN when either side is
-    constant (a constant predictor ranks nothing) or ``n < 2``.
+    rank. Without ties this equals ``1 − 6 Σ d_i² / (n(n² − 1))``.
+
+    A constant prediction (the ``random`` row: the training mean) ranks nothing; it scores 0,
+    its expectation when the ties are broken uniformly at random (as ``ranking.py`` treats a
+    constant scorer), so oracle-normalised Spearman has a defined random row. NaN when the
+    true targets are constant or ``n < 2`` (nothing to rank against).
     """
 
     name = "spearman"
@@ -85,10 +89,11 @@ class Spearman(RegressionMetric):
         ranks_pred = average_ranks(y_pred)
         a = ranks_true - ranks_true.mean()
         b = ranks_pred - ranks_pred.mean()
-        denominator = float(np.sqrt(np.sum(a * a) * np.sum(b * b)))
-        if denominator == 0.0:
+        if not np.any(a):
             return float("nan")
-        return float(np.sum(a * b) / denominator)
+        if not np.any(b):
+            return 0.0
+        return float(np.sum(a * b) / np.sqrt(np.sum(a * a) * np.sum(b * b)))
 
 
 REGRESSION_METRICS: dict[str, type[RegressionMetric]] = {

@@ -116,13 +116,15 @@ def train_regression(
         progress: called with each epoch's losses after the epoch.
 
     Raises:
-        ValueError: ``train`` or ``validation`` has no targets, or ``train`` has no rows.
+        ValueError: ``train`` or ``validation`` has no targets or no rows.
         FloatingPointError: an epoch's training loss is not finite.
     """
     if train.targets is None or (validation is not None and validation.targets is None):
         raise ValueError("training and validation data need targets")
     if len(train) == 0 and config.epochs > 0:
         raise ValueError("no training rows")
+    if validation is not None and len(validation) == 0:
+        raise ValueError("empty validation set: pass validation=None to train without one")
     names = _required_inputs(model)
     device = torch.device(device)
     seed_everything(config.seed)

@@ -42,7 +42,9 @@ def test_spearman_with_ties_uses_average_ranks():
 
 def test_spearman_of_reversed_and_constant_predictions():
     assert regression_metric("spearman")(Y, Y[::-1]) == pytest.approx(-1.0)
-    assert math.isnan(regression_metric("spearman")(Y, [2.0] * 4))
+    assert regression_metric("spearman")(Y, [2.0] * 4) == 0.0  # the random row
+    assert math.isnan(regression_metric("spearman")([2.0] * 4, Y))  # nothing to rank
+    assert math.isnan(regression_metric("spearman")([1.0], [1.0]))
 
 
 def test_direction_flags():

@@ -133,3 +133,9 @@ def test_rejects_predictions_of_the_wrong_shape():
         train_regression(
             ColumnOutput(2), linear_data(), RegressionTrainingConfig(epochs=1, batch_size=16)
         )
+
+
+def test_rejects_an_empty_validation_set():
+    empty = RegressionData({SIDE_FEATURES: torch.zeros(0, 2)}, torch.zeros(0))
+    with pytest.raises(ValueError, match="empty validation"):
+        train_regression(fresh_model(), linear_data(), RegressionTrainingConfig(), validation=empty)
