@@ -9,7 +9,7 @@ Per image tweet (the frame of ``hybrid_cnn_filters.filter_image_tweets``: ``twee
 ``popularity_score``     ``log2(impression_count / days_since_posting + 1)``: views per day,
                         log-scaled (paper 002 eq. 24, §4.1.2; views = impressions). Paper 004
                         eq. 1 prints ``log2(r/d) + 1``, undefined for a tweet nobody viewed;
-                        we read it as eq. 24, the SMPD challenge's score both papers use
+                        we read it as eq. 24 (DESIGN.md: one score for both papers)
 
 Which target is trained and evaluated (:data:`POPULARITY_TARGETS`): the models of paper 001
 train on and are evaluated on ``log_retweets`` / ``log_likes``, not the max-normalised counts.
