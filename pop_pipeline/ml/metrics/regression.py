@@ -1,0 +1,149 @@
+"""Popularity-regression metrics of papers 001 (median absolute error, Spearman), 002 (MSE, MAE)
+and 004 (MAE, Spearman).
+
+Each metric is a small class with its formula in the docstring and ``smaller_is_better``,
+registered in :data:`REGRESSION_METRICS`. Inputs are two equal-length float arrays, the true
+targets ``y`` and the predictions ``ŷ``; NaN in either raises (a missing prediction is a bug,
+never silently dropped), and so does an empty input.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from typing import ClassVar
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+ArrayLike = npt.ArrayLike
+
+
+class RegressionMetric(ABC):
+    """A metric of predictions against true targets over one evaluation set."""
+
+    name: ClassVar[str]
+    smaller_is_better: ClassVar[bool]
+
+    @abstractmethod
+    def compute(self, y_true: np.ndarray, y_pred: np.ndarray) -> float: ...
+
+    def __call__(self, y_true: ArrayLike, y_pred: ArrayLike) -> float:
+        true, pred = _checked(y_true, y_pred)
+        return float(self.compute(true, pred))
+
+
+class MeanSquaredError(RegressionMetric):
+    """``MSE = (1/n) Σ_i (y_i − ŷ_i)²`` (paper 002 §4.1.2)."""
+
+    name = "mse"
+    smaller_is_better = True
+
+    def compute(self, y_true: np.ndarray, y_pred: np.ndarray) -> float:
+        return float(np.mean((y_true - y_pred) ** 2))
+
+
+class MeanAbsoluteError(RegressionMetric):
+    """``MAE = (1/n) Σ_i |y_i − ŷ_i|`` (paper 002 §4.1.2, paper 004 §4.3 eq. 22)."""
+
+    name = "mae"
+    smaller_is_better = True
+
+    def compute(self, y_true: np.ndarray, y_pred: np.ndarray) -> float:
+        return float(np.mean(np.abs(y_true - y_pred)))
+
+
+class MedianAbsoluteError(RegressionMetric):
+    """``MedAE = median_i |y_i − ŷ_i|`` (paper 001 §4.3, "median error"); for an even ``n`` the
+    mean of the two middle absolute errors."""
+
+    name = "medae"
+    smaller_is_better = True
+
+    def compute(self, y_true: np.ndarray, y_pred: np.ndarray) -> float:
+        return float(np.median(np.abs(y_true - y_pred)))
+
+
+class Spearman(RegressionMetric):
+    """Spearman's ``ρ``: the Pearson correlation of the ranks (paper 001 §4.3, paper 004 eq. 23)::
+
+        ρ = Σ_i (r_i − r̄)(ŕ_i − ŕ̄) / sqrt(Σ_i (r_i − r̄)² · Σ_i (ŕ_i − ŕ̄)²)
+
+    with ``r`` the ascending ranks of ``y`` and ``ŕ`` those of ``ŷ``, ties given their average
+    rank. Without ties this equals ``1 − 6 Σ d_i² / (n(n² − 1))``.
+
+    A constant prediction (the ``random`` row: the training mean) ranks nothing; it scores 0,
+    its expectation when the ties are broken uniformly at random (as ``ranking.py`` treats a
+    constant scorer), so oracle-normalised Spearman has a defined random row. NaN when the
+    true targets are constant or ``n < 2`` (nothing to rank against).
+    """
+
+    name = "spearman"
+    smaller_is_better = False
+
+    def compute(self, y_true: np.ndarray, y_pred: np.ndarray) -> float:
+        if len(y_true) < 2:
+            return float("nan")
+        ranks_true = average_ranks(y_true)
+        ranks_pred = average_ranks(y_pred)
+        a = ranks_true - ranks_true.mean()
+        b = ranks_pred - ranks_pred.mean()
+        if not np.any(a):
+            return float("nan")
+        if not np.any(b):
+            return 0.0
+        return float(np.sum(a * b) / np.sqrt(np.sum(a * a) * np.sum(b * b)))
+
+
+REGRESSION_METRICS: dict[str, type[RegressionMetric]] = {
+    metric.name: metric
+    for metric in (MeanSquaredError, MeanAbsoluteError, MedianAbsoluteError, Spearman)
+}
+
+
+def regression_metric(name: str) -> RegressionMetric:
+    """The registered metric called ``name``."""
+    try:
+        return REGRESSION_METRICS[name]()
+    except KeyError:
+        raise KeyError(
+            f"unknown regression metric {name!r}; known: {sorted(REGRESSION_METRICS)}"
+        ) from None
+
+
+def regression_metrics(
+    y_true: ArrayLike, y_pred: ArrayLike, metrics: Sequence[str]
+) -> dict[str, float]:
+    """Each named metric of ``y_pred`` against ``y_true``."""
+    return {name: regression_metric(name)(y_true, y_pred) for name in metrics}
+
+
+def average_ranks(values: np.ndarray) -> np.ndarray:
+    """1-based ascending ranks, tied values sharing the mean of the ranks they span."""
+    return pd.Series(values).rank(method="average").to_numpy(dtype=np.float64)
+
+
+def oracle_normalised(model: float, random: float, oracle: float) -> float:
+    """``(model − random) / (oracle − random)``: 0 = the random row, 1 = the oracle row.
+
+    The same formula serves smaller-is-better metrics: there the oracle's value is below the
+    random one, numerator and denominator are both negative for a model better than random,
+    and the ratio is again positive (e.g. MAE random 2, oracle 1, model 1.5 → 0.5). NaN when
+    ``oracle == random`` (nothing to normalise by) or any input is NaN.
+    """
+    if any(np.isnan(value) for value in (model, random, oracle)) or oracle == random:
+        return float("nan")
+    return (model - random) / (oracle - random)
+
+
+def _checked(y_true: ArrayLike, y_pred: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+    true = np.asarray(y_true, dtype=np.float64).ravel()
+    pred = np.asarray(y_pred, dtype=np.float64).ravel()
+    if true.shape != pred.shape:
+        raise ValueError(f"{len(true)} targets but {len(pred)} predictions")
+    if len(true) == 0:
+        raise ValueError("no targets to evaluate")
+    if np.isnan(true).any() or np.isnan(pred).any():
+        raise ValueError("targets and predictions must not be NaN")
+    return true, pred
