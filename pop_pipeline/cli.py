@@ -105,6 +105,7 @@ def _predict(args: argparse.Namespace) -> int:
         input_path=Path(args.input),
         users=args.users,
         output=Path(args.output) if args.output else None,
+        observed_at=args.observed_at,
     )
 
 
@@ -155,13 +156,22 @@ def build_parser() -> argparse.ArgumentParser:
     metrics.add_argument("--json", action="store_true", help="a JSON array of records")
     metrics.set_defaults(handler=_metrics)
 
-    predict = commands.add_parser("predict", help="score raw tweets with a registered model")
+    predict = commands.add_parser(
+        "predict", help="score raw tweets with a registered ranking or regression model"
+    )
     predict.add_argument(
-        "--model", required=True, help="NAME[@ALIAS|/VERSION], e.g. pop-amnl@champion"
+        "--model",
+        required=True,
+        help="NAME[@ALIAS|/VERSION], e.g. pop-amnl@champion, pop-dsn@champion",
     )
     predict.add_argument("--input", required=True, help="JSON Lines of API v2 tweets with media")
     predict.add_argument(
-        "--users", required=True, help="comma-separated user ids to score every tweet for"
+        "--users", help="ranking models: comma-separated user ids to score every tweet for"
+    )
+    predict.add_argument(
+        "--observed-at",
+        help="regression models: ISO 8601 time the popularity is predicted for "
+        "(hours elapsed end there; default: now, UTC)",
     )
     predict.add_argument("--output", help="write JSON Lines here instead of standard output")
     predict.set_defaults(handler=_predict)

@@ -1,4 +1,9 @@
-"""Log a trained ranking model to MLflow as one run and register it through the gate."""
+"""Log a trained model to MLflow as one run and register it through the gate.
+
+:func:`publish_model` is the run every published model gets; :func:`publish_ranking_model`
+gates on the test AUC, the regression models (:mod:`pop_pipeline.registry.regression_packages`)
+on their protocol's main metric.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,7 @@ from pathlib import Path
 
 import mlflow
 import pandas as pd
-from mlflow.models import infer_signature
+from mlflow.models import ModelSignature, infer_signature
 
 from pop_pipeline.registry.gate import GateDecision, register_with_gate
 from pop_pipeline.registry.pyfunc_models import PACKAGE_ARTIFACT
@@ -51,6 +56,51 @@ def publish_ranking_model(
     With ``register=False`` the run is tracked (params, losses, metrics) but logs no model and
     touches no registered model: the runs on the other training fractions of a protocol.
     """
+    return publish_model(
+        model_name=model_name,
+        python_model=python_model,
+        package_dir=package_dir,
+        params=params,
+        epoch_losses=epoch_losses,
+        test_metrics=test_metrics,
+        gate_metric=GATE_METRIC,
+        higher_is_better=True,
+        signature=infer_signature(input_example, output_example),
+        input_example=input_example,
+        data_version=data_version,
+        register=register,
+        run_name=run_name,
+        extra_tags=extra_tags,
+    )
+
+
+def publish_model(
+    *,
+    model_name: str,
+    python_model: mlflow.pyfunc.PythonModel,
+    package_dir: Path,
+    params: dict[str, object],
+    epoch_losses: list[float],
+    test_metrics: dict[str, float],
+    gate_metric: str,
+    higher_is_better: bool,
+    signature: ModelSignature,
+    input_example: pd.DataFrame | None,
+    data_version: str,
+    register: bool = True,
+    run_name: str | None = None,
+    extra_tags: dict[str, str] | None = None,
+    validation_losses: list[float] | None = None,
+) -> PublishedModel:
+    """The run every published model (ranking or regression) gets.
+
+    Params, the per-epoch ``train_loss`` (and ``validation_loss``, when given) in batched
+    calls, the test metrics as ``test_<name>``; with ``register`` the pyfunc model (the package
+    folder as its ``package`` artifact, ``signature``, ``input_example``) and a new version of
+    ``pop-<model_name>`` through the gate on ``test_metrics[gate_metric]``. The run and the
+    version carry the tags ``pop.model``, ``pop.code_version``, ``pop.data_version`` and
+    ``extra_tags``.
+    """
     registered_name = f"pop-{model_name}"
     tags = {
         "pop.model": model_name,
@@ -64,8 +114,12 @@ def publish_ranking_model(
         client = mlflow.MlflowClient()
         now = int(time.time() * 1000)
         losses = [
-            mlflow.entities.Metric("train_loss", float(v), now, step)
-            for step, v in enumerate(epoch_losses)
+            mlflow.entities.Metric(key, float(v), now, step)
+            for key, values in (
+                ("train_loss", epoch_losses),
+                ("validation_loss", validation_losses or []),
+            )
+            for step, v in enumerate(values)
         ]
         for start in range(0, len(losses), 900):
             client.log_batch(run.info.run_id, metrics=losses[start : start + 900])
@@ -76,15 +130,16 @@ def publish_ranking_model(
             name="model",
             python_model=python_model,
             artifacts={PACKAGE_ARTIFACT: str(package_dir)},
-            signature=infer_signature(input_example, output_example),
+            signature=signature,
             input_example=input_example,
             pip_requirements=pip_requirements(),
         )
     decision = register_with_gate(
         model_uri=info.model_uri,
         model_name=registered_name,
-        metric=GATE_METRIC,
-        value=test_metrics[GATE_METRIC],
+        metric=gate_metric,
+        value=test_metrics[gate_metric],
+        higher_is_better=higher_is_better,
         tags={**tags, "pop.run_id": run.info.run_id},
     )
     return PublishedModel(run_id=run.info.run_id, model_uri=info.model_uri, decision=decision)

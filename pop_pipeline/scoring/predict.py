@@ -1,4 +1,12 @@
-"""``pop predict``: fetch a registered model from MLflow and score raw tweets for users."""
+"""``pop predict``: fetch a registered model from MLflow and score raw tweets.
+
+A ranking model scores every tweet for each of ``--users``: ``{"user_id", "tweet_id",
+"score"}`` per line. A regression model (its pyfunc is a
+:class:`~pop_pipeline.registry.regression_pyfunc.RegressionPyfunc`; its run and version carry
+``pop.task=regression``) predicts each tweet's popularity target as of ``--observed-at``
+(default: now, UTC): ``{"tweet_id", "prediction", "target", "model"}`` per line. Input lines
+and tweets that cannot be used are reported on standard error with a reason code.
+"""
 
 from __future__ import annotations
 
@@ -21,30 +29,98 @@ def model_uri(model: str) -> str:
     return f"models:/{model}"
 
 
-def predict_file(*, model: str, input_path: Path, users: str, output: Path | None) -> int:
+def predict_file(
+    *,
+    model: str,
+    input_path: Path,
+    users: str | None,
+    output: Path | None,
+    observed_at: str | None = None,
+) -> int:
     mlflow.set_tracking_uri(get_settings().mlflow_tracking_uri)
-    user_ids = [user.strip() for user in users.split(",") if user.strip()]
-    if not user_ids:
-        print("--users names no user id", file=sys.stderr)
-        return 2
+    user_ids = [user.strip() for user in (users or "").split(",") if user.strip()]
     parsed = read_prediction_input(input_path)
     for row in parsed.quarantine.itertuples():
         print(f"skipped {row.source}:{row.line} ({row.reason}): {row.message}", file=sys.stderr)
     if parsed.tweets.empty:
         print(f"no scorable tweet in {input_path}", file=sys.stderr)
         return 1
+    loaded = mlflow.pyfunc.load_model(model_uri(model))
+    from pop_pipeline.registry.regression_pyfunc import RegressionPyfunc
+
+    python_model = _python_model(loaded)
+    if isinstance(python_model, RegressionPyfunc):
+        if user_ids:
+            print(f"--users is ignored: {model} is a regression model", file=sys.stderr)
+        return _predict_regression(loaded, python_model, model, parsed.tweets, output, observed_at)
+    if observed_at:
+        print(f"--observed-at is ignored: {model} is a ranking model", file=sys.stderr)
+    if not user_ids:
+        print("--users names no user id (ranking models score tweets for users)", file=sys.stderr)
+        return 2
     frame = ranking_input_frame(
         pd.concat([parsed.tweets.assign(user_id=user) for user in user_ids], ignore_index=True)
     )
-    loaded = mlflow.pyfunc.load_model(model_uri(model))
     scores = loaded.predict(frame)["score"].to_numpy()
     lines = [
         json.dumps({"user_id": u, "tweet_id": t, "score": float(s)})
         for u, t, s in zip(frame["user_id"], frame["tweet_id"], scores, strict=True)
     ]
+    _write(lines, output)
+    return 0
+
+
+def _python_model(loaded: mlflow.pyfunc.PyFuncModel) -> object:
+    try:
+        return loaded.unwrap_python_model()
+    except mlflow.exceptions.MlflowException:  # not a python_function model of ours
+        return None
+
+
+def _predict_regression(
+    loaded: mlflow.pyfunc.PyFuncModel,
+    python_model: object,
+    model: str,
+    tweets: pd.DataFrame,
+    output: Path | None,
+    observed_at: str | None,
+) -> int:
+    from pop_pipeline.scoring.regression_input import (
+        OBSERVED_AT_PARAM,
+        parse_observed_at,
+        regression_input_frame,
+    )
+
+    try:
+        moment = parse_observed_at(observed_at)
+    except ValueError as error:
+        print(str(error), file=sys.stderr)
+        return 2
+    package = python_model.package  # type: ignore[attr-defined]
+    frame = regression_input_frame(tweets)
+    predicted = loaded.predict(frame, params={OBSERVED_AT_PARAM: moment.isoformat()})
+    lines = []
+    for row in predicted.itertuples():
+        if row.reason:
+            print(f"skipped tweet {row.tweet_id} ({row.reason}): {row.message}", file=sys.stderr)
+            continue
+        record = {
+            "tweet_id": row.tweet_id,
+            "prediction": float(row.prediction),
+            "target": package.target,
+            "model": model,
+        }
+        lines.append(json.dumps(record))
+    if not lines:
+        print(f"no tweet of {len(frame)} could be scored", file=sys.stderr)
+        return 1
+    _write(lines, output)
+    return 0
+
+
+def _write(lines: list[str], output: Path | None) -> None:
     text = "\n".join(lines) + "\n"
     if output:
         output.write_text(text)
     else:
         sys.stdout.write(text)
-    return 0
