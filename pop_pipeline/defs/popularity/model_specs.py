@@ -194,6 +194,7 @@ UHAN_DESCRIPTIONS = {
     "regions and caption words, user shortcut, 2-layer head; MSE.",
     "uhan_no_intra": "UHAN w/o intra-attention (Table 4): mean-pooled regions and words.",
     "uhan_no_inter": "UHAN w/o inter-attention (Table 4): modalities averaged.",
+    "uhan_no_intra_inter": "UHAN w/o intra- and inter-attention (Table 4).",
     "uhan_no_sc": "UHAN w/o the user shortcut (Table 4, eq. 21 removed).",
     "uhan_no_user": "UHAN w/o the user embedding (Table 4).",
     "uhan_no_v": "UHAN w/o the visual modality (Table 4).",
