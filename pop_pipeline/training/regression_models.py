@@ -45,6 +45,7 @@ from pop_pipeline.ml.training.regression_loop import (
     predict_regression,
     train_regression,
 )
+from pop_pipeline.ml.training.seeding import seed_everything
 from pop_pipeline.training.regression_baselines import RegressionBaseline
 
 SPLIT_ORDER = ("train", "validation", "test")
@@ -151,11 +152,12 @@ def fit_torch_regression(
         val_inputs, _, val_y = data.split_inputs("validation", required_inputs, config)
         parts["validation"] = val_inputs
         if val_inputs.tweet_ids:
-            validation = RegressionData(val_inputs.tensors, torch.from_numpy(val_y).float())
+            validation = RegressionData(val_inputs.tensors, _tensor(val_y))
     test_inputs, _, test_y = data.split_inputs("test", required_inputs, config)
     _check_rows(data.protocol, "test", test_inputs)
     parts["test"] = test_inputs
     train_mean = float(train_y.mean())
+    seed_everything(training.seed)  # the initial weights, not only the training order
     model = build(data, train_inputs.tensors, train_mean)
     if tuple(model.required_inputs) != tuple(required_inputs):
         raise ValueError(f"model reads {model.required_inputs}, inputs built {required_inputs}")
@@ -163,7 +165,7 @@ def fit_torch_regression(
         training = replace(training, patience=None)
     result = train_regression(
         model,
-        RegressionData(train_inputs.tensors, torch.from_numpy(train_y).float()),
+        RegressionData(train_inputs.tensors, _tensor(train_y)),
         training,
         validation=validation,
         device=device,
@@ -241,6 +243,10 @@ def fit_baseline_regression(
         seconds=time.perf_counter() - started,
         metadata=_baseline_params(baseline),
     )
+
+
+def _tensor(values: np.ndarray) -> torch.Tensor:
+    return torch.tensor(np.array(values, dtype=np.float32))
 
 
 def _baseline_params(baseline: RegressionBaseline) -> dict[str, object]:
