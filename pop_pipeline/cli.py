@@ -102,7 +102,7 @@ def _metrics(args: argparse.Namespace) -> int:
         print(f"\n{protocol} protocol, train fraction {fraction:.2f}\n")
         print(markdown_table(part))
     regression = table[table["task"] == REGRESSION_TASK]
-    for (protocol, target), part in regression.groupby(["protocol", "target"], sort=False):
+    for (protocol, target), part in regression.groupby(["protocol", "target"]):
         print(f"\n{protocol} protocol, popularity target {target}\n")
         print(regression_markdown_table(part))
     return 0

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
+from pop_pipeline.datasets.regression_splits import PROTOCOLS
 from pop_pipeline.ml.metrics.regression import oracle_normalised, regression_metrics
 
 RANDOM = "random"
@@ -94,9 +95,15 @@ def regression_metrics_table(
 
 
 def regression_markdown_table(table: pd.DataFrame, main_metric: str | None = None) -> str:
-    """Models as rows, best on ``main_metric`` (default: the last metric) first, oracle and
-    random last; metrics in the paper's order, then their oracle-normalised values."""
-    metrics = list(dict.fromkeys(table["metric"]))
+    """Models as rows, best on ``main_metric`` (default: the protocol's) first, oracle and
+    random last; metrics in the paper's order (the protocol's), then their oracle-normalised
+    values."""
+    present = list(dict.fromkeys(table["metric"]))
+    protocol = PROTOCOLS.get(str(table["protocol"].iloc[0])) if len(table) else None
+    order = list(protocol.metrics) if protocol is not None else []
+    metrics = [m for m in order if m in present] + [m for m in present if m not in order]
+    if main_metric is None and protocol is not None and protocol.main_metric in present:
+        main_metric = protocol.main_metric
     wide = table.pivot_table(index="model", columns="metric", values="value", dropna=False)
     norm = table.pivot_table(index="model", columns="metric", values="normalised", dropna=False)
     key = main_metric or metrics[-1]
@@ -111,7 +118,11 @@ def regression_markdown_table(table: pd.DataFrame, main_metric: str | None = Non
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for model in [*models, *special]:
         cells = [f"{wide.loc[model, m]:.4f}" for m in metrics]
-        cells += ["" if norm.loc[model, m] != norm.loc[model, m] else f"{norm.loc[model, m]:.3f}"
-                  for m in metrics]  # fmt: skip
+        cells += [_normalised(norm.loc[model, m]) for m in metrics]
         lines.append(f"| {model} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
+
+
+def _normalised(value: float) -> str:
+    """Three decimals, blank for NaN, never ``-0.000``."""
+    return "" if value != value else f"{round(float(value), 3) + 0.0:.3f}"

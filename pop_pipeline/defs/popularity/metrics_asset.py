@@ -23,9 +23,10 @@ from pop_pipeline.storage.duckdb_store import DuckDBStore
 from pop_pipeline.world.oracle import WorldOracle
 
 METRICS_TABLE = "metrics"
-# 32 draws cost ~18 ms per tweet on one core (demo world, measured): ~40 s for demo's test
-# tweets; the Monte Carlo standard error of the mean log count is then ~1/6 of one draw's.
-DEFAULT_ORACLE_DRAWS = 32
+# Measured on demo: 18 ms per tweet at 32 draws on an idle core (3.7 s per 200 tweets), and
+# 161.6 s for demo's 1,750 test tweets at 32 draws on a busy shared 2-core CPU; 16 draws halve
+# that and keep the Monte Carlo standard error of the oracle's mean at 1/4 of one draw's.
+DEFAULT_ORACLE_DRAWS = 16
 
 
 class RegressionMetricsConfig(dg.Config):
