@@ -56,6 +56,7 @@ from pop_pipeline.datasets.regression_features import (
 )
 from pop_pipeline.datasets.regression_tweets import REGRESSION_TWEET_COLUMNS
 from pop_pipeline.datasets.regression_vocabularies import RegressionVocabularies
+from pop_pipeline.ml.clip.encoding import encode_texts
 from pop_pipeline.ml.clip.factory import ClipBundle
 from pop_pipeline.ml.models import regression_inputs as names
 from pop_pipeline.ml.models.dsn import DSN, DSNConfig
@@ -234,13 +235,17 @@ class RegressionPackage:
             columns=list(QUARANTINE_COLUMNS),
         )
         tweets = tweets[~repeated].reset_index(drop=True)
-        history = self.history if self.history is not None else _empty_history()
-        needs_clip = bool(set(self.required_inputs) & CLIP_INPUTS)
+        needs_clip = bool(set(self.required_inputs) & CLIP_INPUTS) and len(tweets) > 0
+        clip = self.clip(device) if needs_clip else None
+        history = self.history
+        if history is None:
+            width = int(encode_texts(clip, [""]).shape[1]) if clip is not None else 0
+            history = _empty_history(width)
         inputs = new_tweet_regression_inputs(
             tweets,
             history=history,
             vocabularies=self.vocabularies,
-            clip=self.clip(device) if needs_clip and len(tweets) else None,
+            clip=clip,
             required=self.required_inputs,
             observed_at=observed_at,
             config=self.feature_config,
@@ -313,12 +318,14 @@ def _rebuild_torch(spec: dict[str, Any], state: dict[str, torch.Tensor]) -> torc
 # --- history ----------------------------------------------------------------------------------
 
 
-def _empty_history() -> StoredRegressionHistory:
-    """No stored users or posts: every author is unseen (the input's follower count is used)."""
+def _empty_history(width: int) -> StoredRegressionHistory:
+    """No stored users or posts: every author is unseen (the input's follower count is used);
+    ``width``: the CLIP embedding width the new tweets' rows are joined to."""
     users = pd.DataFrame({c: pd.Series(dtype="float64") for c in USER_COLUMNS})
     users.insert(0, "user_id", pd.Series(dtype="object"))
-    users["created_at"] = pd.Series(dtype="datetime64[ns]")
-    empty = np.zeros((0, 0), dtype=np.float32)
+    # object, not datetime64: pandas maps through an empty datetime Series as float64
+    users["created_at"] = pd.Series(dtype="object")
+    empty = np.zeros((0, width), dtype=np.float32)
     return StoredRegressionHistory(
         tweets=pd.DataFrame(columns=list(REGRESSION_TWEET_COLUMNS)),
         users=users,
