@@ -31,7 +31,7 @@ from pop_pipeline.registry.regression_packages import RegressionPackage, torch_e
 
 USERS = pd.DataFrame(
     {
-        "user_id": ["a", "b"],
+        "user_id": ["101", "102"],
         "followers_count": [9, 99],
         "following_count": [1, 3],
         "tweet_count": [10, 30],
@@ -43,11 +43,11 @@ OBSERVED_AT = pd.Timestamp("2026-03-02 12:00").to_pydatetime()
 
 
 def stored_tweets() -> pd.DataFrame:
-    """Three stored posts at 10:00, 11:00, 12:00 on 1 March by a, b, a."""
+    """Three stored posts at 10:00, 11:00, 12:00 on 1 March by users 101, 102, 101."""
     return pd.DataFrame(
         {
             "tweet_id": ["1", "2", "3"],
-            "author_id": ["a", "b", "a"],
+            "author_id": ["101", "102", "101"],
             "created_at": pd.to_datetime(
                 ["2026-03-01 10:00", "2026-03-01 11:00", "2026-03-01 12:00"]
             ),
@@ -88,12 +88,12 @@ def write_photo(folder: Path, name: str = "photo.png", colour=(10, 200, 30)) -> 
 
 
 def prediction_tweets(photo: Path, missing: Path) -> pd.DataFrame:
-    """What ``read_prediction_input`` yields: a known author (b), an unseen one (z) and a
-    tweet whose photo does not exist. Posted at 11:30, after stored posts 1 and 2."""
+    """What ``read_prediction_input`` yields: a known author (102), an unseen one (999) and
+    a tweet whose photo does not exist. Posted at 11:30, after stored posts 1 and 2."""
     return pd.DataFrame(
         {
             "tweet_id": ["8", "9", "10"],
-            "author_id": ["b", "z", "a"],
+            "author_id": ["102", "999", "101"],
             "created_at": [
                 "2026-03-01T11:30:00.000Z",
                 "2026-03-01T11:30:00.000Z",
@@ -224,7 +224,7 @@ class AuthorMeanBaseline:
 
 
 def baseline_package() -> RegressionPackage:
-    hisave = HistoricalAverage().fit(["a", "b", "a"], [1.0, 4.0, 3.0])
+    hisave = HistoricalAverage().fit(["101", "102", "101"], [1.0, 4.0, 3.0])
     estimator = AuthorMeanBaseline(hisave)
     return RegressionPackage(
         model_name="hisave_plus",

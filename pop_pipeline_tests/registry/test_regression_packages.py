@@ -46,7 +46,7 @@ def test_dsn_round_trip_with_window_from_the_stored_history(tmp_path, clip_dir, 
     assert not loaded.estimator.training
     assert (tmp_path / "dsn" / "clip" / "clip.safetensors").exists()
     assert loaded.clip_package_dir == tmp_path / "dsn" / "clip"
-    # the unseen author z is still predicted; the unreadable photo is quarantined
+    # the unseen author 999 is still predicted; the unreadable photo is quarantined
     assert predictions["tweet_id"].tolist() == ["8", "9"]
     assert np.isfinite(predictions["prediction"]).all()
     assert quarantine[["tweet_id", "reason"]].values.tolist() == [["10", "media_missing"]]
@@ -85,7 +85,7 @@ def test_unseen_user_gets_index_zero_and_a_prediction(tmp_path, clip_dir, photos
         observed_at=fx.OBSERVED_AT,
         config=package.feature_config,
     )
-    # b is the second training author (ids by frequency: a = 1, b = 2); z is unseen
+    # 102 is the second training author (by frequency: 101 = 1, 102 = 2); 999 is unseen
     assert inputs.tensors[names.USER_INDEX].tolist() == [2, 0]
     expected = package.estimator(inputs.tensors).detach().double().numpy()
     predictions, _ = package.predict(tweets, observed_at=fx.OBSERVED_AT)
@@ -112,7 +112,7 @@ def test_hybrid_cnn_round_trip_reads_pixels_without_clip(tmp_path, photos):
     assert not (tmp_path / "cnn" / "clip").exists() and loaded.clip_package_dir is None
     assert predictions["tweet_id"].tolist() == ["8", "9"]
     assert quarantine["tweet_id"].tolist() == ["10"]
-    # no history: the input's follower count is used (7 for z, 5 for b)
+    # no history: the input's follower count is used (7 for 999, 5 for 102)
     with_users, _ = fx.hybrid_cnn_package(fx.history(4)).predict(tweets, observed_at=fx.OBSERVED_AT)
     assert with_users["prediction"].iloc[1] == pytest.approx(predictions["prediction"].iloc[1])
     assert with_users["prediction"].iloc[0] != pytest.approx(predictions["prediction"].iloc[0])
@@ -125,7 +125,7 @@ def test_baseline_round_trip_with_joblib(tmp_path, photos):
     loaded, predictions, quarantine = _round_trip(package, tmp_path / "base", tweets)
     assert (tmp_path / "base" / "estimator.joblib").exists()
     assert type(loaded.estimator).__name__ == "AuthorMeanBaseline"
-    # no CLIP or pixel input: the missing photo does not matter; b's stored 99 followers win
+    # no CLIP or pixel input: the missing photo does not matter; 102's stored 99 followers win
     assert quarantine.empty
     assert predictions["prediction"].tolist() == pytest.approx(
         [4.0 + 0.1 * np.log(100), 8 / 3 + 0.1 * np.log(8), 2.0 + 0.1 * np.log(10)]
