@@ -7,6 +7,7 @@ import sys
 
 import mlflow
 import numpy as np
+import pandas as pd
 import pytest
 
 from pop_pipeline.registry.regression_packages import publish_regression_model
@@ -119,7 +120,9 @@ def test_pop_predict_scores_new_tweets_with_a_regression_model(tmp_path, registe
     assert "invalid_json" in out.stderr  # the broken line
     assert "image_unresolved" in out.stderr  # tweet 11 names no media object of the input
     assert "skipped tweet 10 (media_missing)" in out.stderr  # its photo cannot be read
-    records = [json.loads(line) for line in (tmp_path / "predictions.jsonl").read_text().splitlines()]
+    records = [
+        json.loads(line) for line in (tmp_path / "predictions.jsonl").read_text().splitlines()
+    ]
     assert [r["tweet_id"] for r in records] == ["8", "9"]
     assert {r["target"] for r in records} == {"popularity_score"}
     assert {r["model"] for r in records} == {"pop-dsn_l4@champion"}
@@ -159,3 +162,69 @@ def test_pop_predict_refuses_a_bad_observed_at(tmp_path, registered):
     )
     assert out.returncode == 2
     assert "observed_at 'yesterday-ish'" in out.stderr
+
+
+class _ConstantRanker(mlflow.pyfunc.PythonModel):
+    """A ranking pyfunc: score 0.5 for every (user, tweet) row."""
+
+    def predict(self, context, model_input, params=None):
+        return pd.DataFrame({"score": [0.5] * len(model_input)})
+
+
+def test_predict_file_tells_ranking_from_regression_models(tmp_path, monkeypatch, capsys):
+    from pop_pipeline.scoring.predict import predict_file
+
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
+    mlflow.set_tracking_uri(uri)
+    mlflow.set_registry_uri(uri)
+    experiment = mlflow.create_experiment("mixed", artifact_location=(tmp_path / "a").as_uri())
+    mlflow.set_experiment(experiment_id=experiment)
+    fx.write_photo(tmp_path / "media")
+    _input_file(tmp_path)
+    try:
+        with mlflow.start_run():
+            ranking_uri = mlflow.pyfunc.log_model(
+                name="model", python_model=_ConstantRanker(), pip_requirements=["pandas"]
+            ).model_uri
+        mlflow.register_model(ranking_uri, "pop-constant")
+        publish_regression_model(
+            package=fx.hybrid_cnn_package(),
+            params={},
+            epoch_losses=[1.0],
+            validation_losses=[],
+            test_metrics={"medae": 0.5},
+            main_metric="medae",
+            higher_is_better=False,
+            data_version="x",
+        )
+        source = tmp_path / "input.jsonl"
+        # ranking: scores for every user, and --users is required
+        assert predict_file(model="pop-constant/1", input_path=source, users=None, output=None) == 2
+        assert "--users names no user id" in capsys.readouterr().err
+        ranked = tmp_path / "ranked.jsonl"
+        code = predict_file(model="pop-constant/1", input_path=source, users="5,6", output=ranked)
+        assert code == 0
+        rows = [json.loads(line) for line in ranked.read_text().splitlines()]
+        assert {(r["user_id"], r["tweet_id"]) for r in rows} == {
+            (u, t) for u in ("5", "6") for t in ("8", "9", "10")
+        }
+        # regression: --users is ignored with a note; one line per scored tweet
+        predicted = tmp_path / "predicted.jsonl"
+        code = predict_file(
+            model="pop-hybrid_cnn_retweets@champion",
+            input_path=source,
+            users="5",
+            output=predicted,
+            observed_at="2026-03-02T12:00:00Z",
+        )
+        assert code == 0
+        assert "--users is ignored" in capsys.readouterr().err
+        records = [json.loads(line) for line in predicted.read_text().splitlines()]
+        assert [(r["tweet_id"], r["target"]) for r in records] == [
+            ("8", "log_retweets"),
+            ("9", "log_retweets"),
+        ]
+    finally:
+        mlflow.set_tracking_uri(None)
+        mlflow.set_registry_uri(None)
