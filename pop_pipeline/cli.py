@@ -80,20 +80,31 @@ def _print_run_summary(result) -> None:
 
 def _metrics(args: argparse.Namespace) -> int:
     from pop_pipeline.evaluation.ranking_tables import markdown_table
+    from pop_pipeline.evaluation.regression_tables import TASK as REGRESSION_TASK
+    from pop_pipeline.evaluation.regression_tables import regression_markdown_table
     from pop_pipeline.storage.duckdb_store import DuckDBStore
 
     store = DuckDBStore(get_settings().duckdb_path)
     if not store.path.exists() or not store.has_table("metrics"):
         print("no metrics yet: run `pop run` first", file=sys.stderr)
         return 1
-    table = store.query("SELECT * FROM metrics ORDER BY protocol, train_fraction, model, metric")
+    table = store.query(
+        "SELECT * FROM metrics ORDER BY task, protocol, train_fraction, model, metric"
+    )
+    if "target" not in table.columns:  # written before the regression tables existed
+        table["target"] = None
     if args.json:
         records = json.loads(table.to_json(orient="records"))
         print(json.dumps(records, indent=1))
         return 0
-    for (protocol, fraction), part in table.groupby(["protocol", "train_fraction"]):
+    ranking = table[table["task"] != REGRESSION_TASK]
+    for (protocol, fraction), part in ranking.groupby(["protocol", "train_fraction"]):
         print(f"\n{protocol} protocol, train fraction {fraction:.2f}\n")
         print(markdown_table(part))
+    regression = table[table["task"] == REGRESSION_TASK]
+    for (protocol, target), part in regression.groupby(["protocol", "target"], sort=False):
+        print(f"\n{protocol} protocol, popularity target {target}\n")
+        print(regression_markdown_table(part))
     return 0
 
 

@@ -1,5 +1,6 @@
 """Fast run config for whole-graph materializations in tests (small epochs, small models)."""
 
+
 _SMALL_AMNL = {"epochs": 2, "preference_dim": 16, "attention_dim": 8}
 _SMALL_AMNL_PLUS = {
     "epochs": 2,
@@ -17,8 +18,44 @@ _SMALL_DSEMPRE = {
     "post_clusters": 8,
 }
 
+# Regression models: a couple of epochs of small networks (the tiny world has ~100 tweets)
+_SMALL_TORCH = {"epochs": 2, "batch_size": 64}
+_SMALL_UHAN = {**_SMALL_TORCH, "dim": 8}
+_SMALL_DSN = {**_SMALL_TORCH, "hidden_dim": 8, "n_heads": 2, "user_dim": 4}
+REGRESSION_MODELS = (
+    "hybrid_cnn_retweets",
+    "hybrid_cnn_likes",
+    "uhan",
+    "uhan_no_intra",
+    "uhan_no_inter",
+    "uhan_no_intra_inter",
+    "uhan_no_sc",
+    "uhan_no_user",
+    "uhan_no_v",
+    "uhan_no_t",
+    "dsn_l1",
+    "dsn_l4",
+    "dsn",
+    "dsn_l16",
+    "dsn_no_short",
+    "dsn_no_long",
+    "hisave",
+    "svr_image",
+    "svr_bow",
+    "svr_wordemb",
+    "gbdt",
+)
+_REGRESSION_CONFIG = {
+    **{name: {"config": _SMALL_TORCH} for name in REGRESSION_MODELS if name.startswith("hybrid")},
+    **{name: {"config": _SMALL_UHAN} for name in REGRESSION_MODELS if name.startswith("uhan")},
+    **{name: {"config": _SMALL_DSN} for name in REGRESSION_MODELS if name.startswith("dsn")},
+    "gbdt": {"config": {"max_iter": 20}},
+    "regression_metrics": {"config": {"oracle_draws": 4}},
+}
+
 FAST_RUN_CONFIG = {
     "ops": {
+        **_REGRESSION_CONFIG,
         "clip_encoder": {"config": {"epochs": 2, "batch_size": 64}},
         "amnl_model": {"config": {"epochs": 4, "preference_dim": 64, "attention_dim": 32}},
         "amnl_i_model": {"config": _SMALL_AMNL},
@@ -71,5 +108,10 @@ LINEAGE_ASSETS = frozenset(
         "dsempre_test_candidates",
         *(f"{model}_model" for model in RANKING_MODELS),
         "ranking_metrics",
+        "popularity_targets",
+        "regression_splits",
+        "regression_vocabularies",
+        *REGRESSION_MODELS,
+        "regression_metrics",
     }
 )

@@ -8,6 +8,7 @@ import sys
 
 import dagster as dg
 import mlflow
+import numpy as np
 import pandas as pd
 import pytest
 from mlflow.tracking import MlflowClient
@@ -17,7 +18,12 @@ from pop_pipeline.scoring.ranking_input import ranking_input_frame
 from pop_pipeline.settings import get_settings
 from pop_pipeline.storage.duckdb_store import DuckDBStore
 from pop_pipeline.training.ranking_data import load_ranking_data
-from pop_pipeline_tests.lineage_runs import FAST_RUN_CONFIG, LINEAGE_ASSETS, RANKING_MODELS
+from pop_pipeline_tests.lineage_runs import (
+    FAST_RUN_CONFIG,
+    LINEAGE_ASSETS,
+    RANKING_MODELS,
+    REGRESSION_MODELS,
+)
 
 AMNL_FRACTIONS = (0.6, 0.7, 0.8)
 TABLE_IV_ABLATIONS = ("amnl_i", "amnl_d", "amnl_hfunc", "amnl_plus_i", "amnl_plus_hfunc")
@@ -70,7 +76,7 @@ def test_every_asset_materializes_and_every_check_passes(lineage):
 
 
 def test_metrics_tables_have_every_model_fraction_and_protocol(store):
-    table = store.table("metrics")
+    table = store.query("SELECT * FROM metrics WHERE task = 'retweet_ranking'")
     tables = {
         (protocol, round(fraction, 2)): set(part["model"])
         for (protocol, fraction), part in table.groupby(["protocol", "train_fraction"])
@@ -114,6 +120,104 @@ def test_metrics_asset_shows_each_table_in_the_papers_shape(lineage):
         assert {row.split("|")[1].strip() for row in rows} == models
         assert rows[-2].startswith("| oracle |") and rows[-1].startswith("| random |")
         assert markdown in metadata["tables"].value
+
+
+def expected_regression_tables() -> dict[tuple[str, str], set[str]]:
+    """(protocol, target) -> the model rows of that regression table (random and oracle too)."""
+    baselines = {"hisave", "svr_image", "svr_bow", "svr_wordemb", "gbdt"}
+    special = {"random", "oracle"}
+    uhan = {m for m in REGRESSION_MODELS if m.startswith("uhan")}
+    dsn = {m for m in REGRESSION_MODELS if m.startswith("dsn")}
+    return {
+        ("paper001", "log_retweets"): {"hybrid_cnn_retweets", *baselines, *special},
+        ("paper001", "log_likes"): {"hybrid_cnn_likes", *baselines, *special},
+        ("paper002", "popularity_score"): {*uhan, *baselines, *special},
+        ("paper004", "popularity_score"): {*dsn, *baselines, *special},
+    }
+
+
+REGRESSION_METRIC_NAMES = {
+    "paper001": {"medae", "spearman"},
+    "paper002": {"mse", "mae"},
+    "paper004": {"mae", "spearman"},
+}
+
+
+def test_regression_tables_have_every_model_random_and_oracle_with_finite_values(store):
+    table = store.query("SELECT * FROM metrics WHERE task = 'popularity_regression'")
+    tables = {key: set(part["model"]) for key, part in table.groupby(["protocol", "target"])}
+    assert tables == expected_regression_tables()
+    for (protocol, target), part in table.groupby(["protocol", "target"]):
+        assert set(part["metric"]) == REGRESSION_METRIC_NAMES[protocol]
+        assert len(part) == len(tables[protocol, target]) * 2
+        values = part.set_index(["model", "metric"])
+        assert np.isfinite(values["value"]).all(), (protocol, target)
+        normalised = values["normalised"]
+        for metric in REGRESSION_METRIC_NAMES[protocol]:
+            assert normalised["oracle", metric] == pytest.approx(1.0)
+            assert normalised["random", metric] == pytest.approx(0.0)
+        if "spearman" in REGRESSION_METRIC_NAMES[protocol]:
+            assert values.loc[("random", "spearman"), "value"] == 0.0
+            assert values.loc[("oracle", "spearman"), "value"] > 0.2
+    fractions = table.groupby("protocol")["train_fraction"].first().round(2).to_dict()
+    assert fractions == {"paper001": 0.5, "paper002": 0.7, "paper004": 0.8}
+
+
+def test_regression_predictions_cover_each_models_test_split(store):
+    predictions = store.table("regression_predictions")
+    splits = store.query("SELECT protocol, tweet_id FROM regression_splits WHERE split = 'test'")
+    for (model, protocol, target), part in predictions.groupby(["model", "protocol", "target"]):
+        test_ids = set(splits.loc[splits["protocol"] == protocol, "tweet_id"])
+        assert set(part["tweet_id"]) <= test_ids
+        assert len(part) >= 0.9 * len(test_ids), (model, protocol, target)
+        assert np.isfinite(part["prediction"]).all()
+    models = set(predictions["model"])
+    assert models == set(REGRESSION_MODELS)
+
+
+def test_regression_metrics_asset_shows_each_table(lineage):
+    [event] = [
+        e
+        for e in lineage.get_asset_materialization_events()
+        if e.asset_key.to_user_string() == "regression_metrics"
+    ]
+    metadata = event.step_materialization_data.materialization.metadata
+    headers = {
+        "paper001": "| model | MedAE | Spearman | MedAE (norm.) | Spearman (norm.) |",
+        "paper002": "| model | MSE | MAE | MSE (norm.) | MAE (norm.) |",
+        "paper004": "| model | MAE | Spearman | MAE (norm.) | Spearman (norm.) |",
+    }
+    for (protocol, target), models in expected_regression_tables().items():
+        markdown = metadata[f"table_{protocol}_{target}"].value
+        header, _, *rows = markdown.splitlines()
+        assert header == headers[protocol]
+        assert {row.split("|")[1].strip() for row in rows} == models
+        assert rows[-2].startswith("| oracle |") and rows[-1].startswith("| random |")
+
+
+def test_every_regression_model_is_registered_on_its_home_protocol(registry):
+    homes = {"hybrid_cnn_likes": ("paper001", "log_likes"), "hisave": ("paper002", None)}
+    for model in REGRESSION_MODELS:
+        champion = registry.get_model_version_by_alias(f"pop-{model}", "champion")
+        assert champion.tags["gate_decision"] == "promoted"
+        run = registry.get_run(champion.run_id)
+        protocol, target = homes.get(model, (None, None))
+        if protocol is None:
+            protocol = {"hybrid": "paper001", "svr": "paper001", "uhan": "paper002"}.get(
+                model.split("_")[0], "paper004"
+            )
+        assert run.data.tags["pop.protocol"] == protocol, model
+        if target is not None:
+            assert run.data.tags["pop.target"] == target
+        main = {"paper001": "spearman", "paper002": "mse", "paper004": "mae"}[protocol]
+        assert f"test_{main}" in run.data.metrics
+    runs = mlflow.search_runs(
+        search_all_experiments=True,
+        filter_string="tags.`pop.model` = 'gbdt'",
+        output_format="list",
+    )
+    covered = {(r.data.tags["pop.protocol"], r.data.tags["pop.target"]) for r in runs}
+    assert covered == set(expected_regression_tables())
 
 
 def test_embeddings_record_the_encoder(store):
@@ -230,6 +334,14 @@ def test_metrics_command_prints_the_json_contract(lineage, project_home):
         check=True,
     )
     records = json.loads(out.stdout)
+    regression = [r for r in records if r["task"] == "popularity_regression"]
+    records = [r for r in records if r["task"] == "retweet_ranking"]
+    regression_rows = {}
+    for record in regression:
+        key = (record["protocol"], record["target"])
+        regression_rows.setdefault(key, set()).add(record["model"])
+    assert regression_rows == expected_regression_tables()
+    assert all(r["target"] is None for r in records)
     assert {
         "model",
         "task",
@@ -264,6 +376,7 @@ def test_nightly_job_retrains_and_the_gate_keeps_an_equal_champion(registry, lin
     assert result.success
     materialized = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
     assert "raw_tweets" not in materialized and "ranking_metrics" in materialized
+    assert {"popularity_targets", "dsn", "regression_metrics"} <= materialized
     for model in RANKING_MODELS:
         name = f"pop-{model}"
         newest = max(registry.search_model_versions(f"name='{name}'"), key=lambda v: int(v.version))
@@ -272,6 +385,11 @@ def test_nightly_job_retrains_and_the_gate_keeps_an_equal_champion(registry, lin
         # same data, same seed: the same test AUC, which does not beat the champion
         assert newest.tags["gate_decision"] == "kept_champion"
         assert str(registry.get_model_version_by_alias(name, "champion").version) == "1"
+    for model in ("dsn", "uhan", "hybrid_cnn_retweets", "hisave", "gbdt"):
+        newest = registry.get_model_version_by_alias(f"pop-{model}", "challenger")
+        assert str(newest.version) == "2"
+        # same data, same seeds: the same test metric, which does not beat the champion
+        assert newest.tags["gate_decision"] == "kept_champion", model
 
 
 def _registry_snapshot(client: MlflowClient) -> dict[str, list[tuple[str, dict]]]:

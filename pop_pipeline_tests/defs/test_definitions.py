@@ -24,6 +24,9 @@ def test_nightly_schedule_runs_the_retraining_job_at_three_utc():
     job = loaded.get_job_def("nightly_retraining")
     selected = {key.to_user_string() for key in job.asset_layer.executable_asset_keys}
     assert "image_tweets" in selected and "ranking_metrics" in selected
+    # the popularity-regression lineage: targets, splits, one model per spec, the tables
+    assert {"popularity_targets", "regression_splits", "regression_vocabularies"} <= selected
+    assert {"hybrid_cnn_retweets", "uhan_no_v", "dsn_l16", "gbdt", "regression_metrics"} <= selected
     assert not any(key.startswith("raw_") for key in selected)
 
 

@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-RETRAINING_GROUPS = ("filtered", "embeddings", "triplets", "models", "evaluation")
+RETRAINING_GROUPS = ("filtered", "embeddings", "triplets", "popularity", "models", "evaluation")
 
 ingest_raw_job = dg.define_asset_job(
     "ingest_raw",
@@ -20,7 +20,8 @@ ingest_and_retrain_job = dg.define_asset_job(
 nightly_retraining_job = dg.define_asset_job(
     "nightly_retraining",
     selection=dg.AssetSelection.groups(*RETRAINING_GROUPS),
-    description="Filtered datasets → embeddings → triplets → models → metrics in one run; "
+    description="Filtered datasets → embeddings → triplets and popularity targets/splits → models "
+    "(ranking and regression) → metrics in one run; "
     "each blocking check stops everything downstream of it.",
 )
 

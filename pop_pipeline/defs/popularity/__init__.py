@@ -1,0 +1,1 @@
+"""Popularity regression (papers 001, 002, 004): targets, splits, vocabularies, models."""

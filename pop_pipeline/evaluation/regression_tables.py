@@ -1,0 +1,117 @@
+"""The popularity-regression protocols' tables: every model, a random row and an oracle row.
+
+One table per (protocol, target): paper001 (log1p retweets and log1p likes: MedAE, Spearman),
+paper002 (popularity score: MSE, MAE), paper004 (popularity score: MAE, Spearman).
+
+``random`` predicts the training mean for every test tweet (Spearman 0 by the metric's tie
+rule); ``oracle`` predicts the world's expected value of the target
+(``WorldOracle.expected_popularity``: the Monte Carlo mean over re-simulated cascades), the
+noise floor no model can beat in expectation. Each value also gets the oracle-normalised score
+``(model − random) / (oracle − random)`` (0 = random, 1 = oracle). The random and oracle rows
+are computed on every test tweet some model predicted; each model on the test tweets it
+predicted (the same set unless the feature assembly quarantined some).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+
+from pop_pipeline.ml.metrics.regression import oracle_normalised, regression_metrics
+
+RANDOM = "random"
+ORACLE = "oracle"
+TASK = "popularity_regression"
+METRIC_LABELS = {"medae": "MedAE", "spearman": "Spearman", "mse": "MSE", "mae": "MAE"}
+TABLE_COLUMNS = (
+    "model",
+    "task",
+    "protocol",
+    "target",
+    "train_fraction",
+    "metric",
+    "value",
+    "normalised",
+)
+
+
+def regression_metrics_table(
+    predictions: pd.DataFrame,
+    truth: pd.Series,
+    train_mean: float,
+    oracle: pd.Series | None,
+    *,
+    protocol: str,
+    target: str,
+    train_fraction: float,
+    metrics: Sequence[str],
+) -> pd.DataFrame:
+    """Long table (``TABLE_COLUMNS``) of one protocol and target.
+
+    Args:
+        predictions: model, tweet_id, prediction (test tweets).
+        truth: the target of every test tweet, indexed by tweet_id.
+        train_mean: the mean training target (the random row's prediction).
+        oracle: the oracle's expected target, indexed by tweet_id; None without an oracle.
+
+    Raises:
+        KeyError: a prediction or the oracle misses a test tweet's value.
+    """
+    evaluated = pd.Index(predictions["tweet_id"].astype(str).unique())
+    y = truth.loc[evaluated].to_numpy(dtype=float)
+    values: dict[str, dict[str, float]] = {
+        RANDOM: regression_metrics(y, [train_mean] * len(y), metrics)
+    }
+    if oracle is not None:
+        values[ORACLE] = regression_metrics(y, oracle.loc[evaluated].to_numpy(float), metrics)
+    for model, frame in predictions.groupby("model", sort=True):
+        ids = frame["tweet_id"].astype(str)
+        values[str(model)] = regression_metrics(
+            truth.loc[ids].to_numpy(float), frame["prediction"].to_numpy(float), metrics
+        )
+    rows = []
+    for model, by_metric in values.items():
+        for metric, value in by_metric.items():
+            normalised = (
+                oracle_normalised(value, values[RANDOM][metric], values[ORACLE][metric])
+                if ORACLE in values
+                else float("nan")
+            )
+            rows.append(
+                {
+                    "model": model,
+                    "task": TASK,
+                    "protocol": protocol,
+                    "target": target,
+                    "train_fraction": train_fraction,
+                    "metric": metric,
+                    "value": float(value),
+                    "normalised": float(normalised),
+                }
+            )
+    return pd.DataFrame(rows, columns=list(TABLE_COLUMNS))
+
+
+def regression_markdown_table(table: pd.DataFrame, main_metric: str | None = None) -> str:
+    """Models as rows, best on ``main_metric`` (default: the last metric) first, oracle and
+    random last; metrics in the paper's order, then their oracle-normalised values."""
+    metrics = list(dict.fromkeys(table["metric"]))
+    wide = table.pivot_table(index="model", columns="metric", values="value", dropna=False)
+    norm = table.pivot_table(index="model", columns="metric", values="normalised", dropna=False)
+    key = main_metric or metrics[-1]
+    ascending = key in ("medae", "mse", "mae")
+    special = [m for m in (ORACLE, RANDOM) if m in wide.index]
+    models = [m for m in wide.sort_values(key, ascending=ascending).index if m not in special]
+    header = [
+        "model",
+        *(METRIC_LABELS.get(m, m) for m in metrics),
+        *(f"{METRIC_LABELS.get(m, m)} (norm.)" for m in metrics),
+    ]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for model in [*models, *special]:
+        cells = [f"{wide.loc[model, m]:.4f}" for m in metrics]
+        cells += ["" if norm.loc[model, m] != norm.loc[model, m] else f"{norm.loc[model, m]:.3f}"
+                  for m in metrics]  # fmt: skip
+        lines.append(f"| {model} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)

@@ -1,0 +1,256 @@
+"""The popularity-regression baselines behind one interface, for training and for serving.
+
+Each wrapper holds one fitted baseline of :mod:`pop_pipeline.ml.models` and speaks the
+registry's baseline contract (``pop_pipeline.registry.regression_packages``):
+
+- ``required_inputs``: the regression inputs (:mod:`pop_pipeline.ml.models.regression_inputs`)
+  it reads from :class:`~pop_pipeline.datasets.regression_features.RegressionInputs`;
+- ``fit(inputs, frame, targets, validation=None)``: train on the rows of ``inputs``;
+- ``predict(inputs, frame) -> np.ndarray``: one prediction per row of ``inputs``.
+
+``frame`` is the regression tweet frame the inputs were built from
+(:data:`~pop_pipeline.datasets.regression_tweets.REGRESSION_TWEET_COLUMNS`): captions and
+author ids come from it, aligned on ``inputs.tweet_ids`` (tweets the feature assembly
+quarantined have no row in ``inputs`` and get no prediction). Every wrapper is a plain
+dataclass of fitted numpy/scikit-learn objects, so ``joblib`` pickles it.
+
+``hisave``       the author's mean training target (paper 002 §4.1.3, HisAve)
+``svr_image``    SVR on the CLIP image embedding and the side signals (paper 001 §4.2)
+``svr_bow``      SVR on the caption's binary bag of words and the side signals (paper 001 §4.2)
+``svr_wordemb``  SVR on the caption's mean word vector and the side signals (paper 001 §4.2)
+``gbdt``         boosted trees on every tabular and embedding feature (paper 004 §4.4,
+                 baseline 4's family), rounds chosen on the validation split when there is one
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import ClassVar, Self
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from pop_pipeline.datasets.regression_features import RegressionInputs
+from pop_pipeline.ml.models import regression_inputs as names
+from pop_pipeline.ml.models.gbdt import GBDTConfig, GBDTRegressor, feature_matrix
+from pop_pipeline.ml.models.hisave import HistoricalAverage
+from pop_pipeline.ml.models.svr_baselines import (
+    SVRBow,
+    SVRConfig,
+    SVRImage,
+    SVRWordEmbedding,
+)
+
+Validation = tuple[RegressionInputs, pd.DataFrame, npt.ArrayLike]  # inputs, frame, targets
+
+
+def aligned_frame(inputs: RegressionInputs, frame: pd.DataFrame) -> pd.DataFrame:
+    """The rows of ``frame`` for ``inputs.tweet_ids``, in that order.
+
+    Raises:
+        KeyError: a tweet of the inputs has no row in the frame.
+    """
+    by_id = frame.assign(tweet_id=frame["tweet_id"].astype(str)).drop_duplicates("tweet_id")
+    by_id = by_id.set_index("tweet_id")
+    missing = [t for t in inputs.tweet_ids if t not in by_id.index]
+    if missing:
+        raise KeyError(f"{len(missing)} tweet(s) of the inputs are not in the frame: {missing[:5]}")
+    return by_id.loc[list(inputs.tweet_ids)].reset_index()
+
+
+def _array(inputs: RegressionInputs, name: str) -> np.ndarray:
+    try:
+        tensor = inputs.tensors[name]
+    except KeyError:
+        raise KeyError(f"regression inputs lack {name!r}; have {sorted(inputs.tensors)}") from None
+    return tensor.detach().cpu().numpy().astype(np.float64)
+
+
+@dataclass
+class RegressionBaseline:
+    """Common shape of the wrappers: a name, the inputs it reads, fit and predict."""
+
+    name: ClassVar[str]
+    required_inputs: ClassVar[tuple[str, ...]]
+
+    def fit(
+        self,
+        inputs: RegressionInputs,
+        frame: pd.DataFrame,
+        targets: npt.ArrayLike,
+        validation: Validation | None = None,
+    ) -> Self:
+        raise NotImplementedError
+
+    def predict(self, inputs: RegressionInputs, frame: pd.DataFrame) -> np.ndarray:
+        raise NotImplementedError
+
+
+@dataclass
+class HisAveBaseline(RegressionBaseline):
+    """``hisave``: the author's mean training target, the global mean for unseen authors."""
+
+    model: HistoricalAverage = field(default_factory=HistoricalAverage)
+    name: ClassVar[str] = "hisave"
+    required_inputs: ClassVar[tuple[str, ...]] = ()
+
+    def fit(
+        self,
+        inputs: RegressionInputs,
+        frame: pd.DataFrame,
+        targets: npt.ArrayLike,
+        validation: Validation | None = None,
+    ) -> Self:
+        self.model.fit(list(aligned_frame(inputs, frame)["author_id"].astype(str)), targets)
+        return self
+
+    def predict(self, inputs: RegressionInputs, frame: pd.DataFrame) -> np.ndarray:
+        return self.model.predict(list(aligned_frame(inputs, frame)["author_id"].astype(str)))
+
+
+@dataclass
+class SVRImageBaseline(RegressionBaseline):
+    """``svr_image``: SVR on [CLIP image embedding, log1p followers, log1p hours elapsed]."""
+
+    model: SVRImage = field(default_factory=SVRImage)
+    name: ClassVar[str] = "svr_image"
+    required_inputs: ClassVar[tuple[str, ...]] = (names.IMAGE_EMBEDDING, names.SIDE_FEATURES)
+
+    def fit(
+        self,
+        inputs: RegressionInputs,
+        frame: pd.DataFrame,
+        targets: npt.ArrayLike,
+        validation: Validation | None = None,
+    ) -> Self:
+        side = _array(inputs, names.SIDE_FEATURES)
+        self.model.fit(_array(inputs, names.IMAGE_EMBEDDING), side, targets)
+        return self
+
+    def predict(self, inputs: RegressionInputs, frame: pd.DataFrame) -> np.ndarray:
+        side = _array(inputs, names.SIDE_FEATURES)
+        return self.model.predict(_array(inputs, names.IMAGE_EMBEDDING), side)
+
+
+@dataclass
+class SVRBowBaseline(RegressionBaseline):
+    """``svr_bow``: SVR on [binary bag of words of the caption, side signals]."""
+
+    model: SVRBow = field(default_factory=SVRBow)
+    name: ClassVar[str] = "svr_bow"
+    required_inputs: ClassVar[tuple[str, ...]] = (names.SIDE_FEATURES,)
+
+    def fit(
+        self,
+        inputs: RegressionInputs,
+        frame: pd.DataFrame,
+        targets: npt.ArrayLike,
+        validation: Validation | None = None,
+    ) -> Self:
+        captions = list(aligned_frame(inputs, frame)["text"].fillna("").astype(str))
+        self.model.fit(captions, _array(inputs, names.SIDE_FEATURES), targets)
+        return self
+
+    def predict(self, inputs: RegressionInputs, frame: pd.DataFrame) -> np.ndarray:
+        captions = list(aligned_frame(inputs, frame)["text"].fillna("").astype(str))
+        return self.model.predict(captions, _array(inputs, names.SIDE_FEATURES))
+
+
+@dataclass
+class SVRWordEmbeddingBaseline(RegressionBaseline):
+    """``svr_wordemb``: SVR on [mean PPMI–SVD word vector of the caption, side signals]."""
+
+    model: SVRWordEmbedding = field(default_factory=SVRWordEmbedding)
+    name: ClassVar[str] = "svr_wordemb"
+    required_inputs: ClassVar[tuple[str, ...]] = (names.SIDE_FEATURES,)
+
+    def fit(
+        self,
+        inputs: RegressionInputs,
+        frame: pd.DataFrame,
+        targets: npt.ArrayLike,
+        validation: Validation | None = None,
+    ) -> Self:
+        captions = list(aligned_frame(inputs, frame)["text"].fillna("").astype(str))
+        self.model.fit(captions, _array(inputs, names.SIDE_FEATURES), targets)
+        return self
+
+    def predict(self, inputs: RegressionInputs, frame: pd.DataFrame) -> np.ndarray:
+        captions = list(aligned_frame(inputs, frame)["text"].fillna("").astype(str))
+        return self.model.predict(captions, _array(inputs, names.SIDE_FEATURES))
+
+
+GBDT_TABULAR = (names.SIDE_FEATURES, names.USER_FEATURES, names.CATEGORY_IDS)
+GBDT_EMBEDDINGS = (names.IMAGE_EMBEDDING, names.TEXT_EMBEDDING)
+
+
+@dataclass
+class GBDTBaseline(RegressionBaseline):
+    """``gbdt``: boosted trees on the side signals (log followers, log hours elapsed), the user
+    features (z-scored counts, account age, one-hot posting month/day/hour), the three category
+    ids (trees split ids as ordinal numbers; 0 = unknown) and the CLIP image and caption
+    embeddings."""
+
+    model: GBDTRegressor = field(default_factory=GBDTRegressor)
+    name: ClassVar[str] = "gbdt"
+    required_inputs: ClassVar[tuple[str, ...]] = (*GBDT_TABULAR, *GBDT_EMBEDDINGS)
+
+    def fit(
+        self,
+        inputs: RegressionInputs,
+        frame: pd.DataFrame,
+        targets: npt.ArrayLike,
+        validation: Validation | None = None,
+    ) -> Self:
+        matrix, feature_names = self.features(inputs)
+        held_out = None
+        if validation is not None:
+            held_out = (self.features(validation[0])[0], np.asarray(validation[2], np.float64))
+        self.model.fit(matrix, targets, validation=held_out, feature_names=feature_names)
+        return self
+
+    def predict(self, inputs: RegressionInputs, frame: pd.DataFrame) -> np.ndarray:
+        return self.model.predict(self.features(inputs)[0])
+
+    @staticmethod
+    def features(inputs: RegressionInputs) -> tuple[np.ndarray, list[str]]:
+        """The ``[N, F]`` matrix (tabular blocks first) and its column names."""
+        blocks = {name: _array(inputs, name) for name in (*GBDT_TABULAR, *GBDT_EMBEDDINGS)}
+        tabular = pd.DataFrame(
+            {
+                f"{name}_{i}": blocks[name][:, i]
+                for name in GBDT_TABULAR
+                for i in range(blocks[name].shape[1])
+            }
+        )
+        return feature_matrix(tabular, {name: blocks[name] for name in GBDT_EMBEDDINGS})
+
+
+BASELINES: dict[str, type[RegressionBaseline]] = {
+    baseline.name: baseline
+    for baseline in (
+        HisAveBaseline,
+        SVRImageBaseline,
+        SVRBowBaseline,
+        SVRWordEmbeddingBaseline,
+        GBDTBaseline,
+    )
+}
+
+
+def make_baseline(
+    name: str, *, svr: SVRConfig | None = None, gbdt: GBDTConfig | None = None
+) -> RegressionBaseline:
+    """An unfitted baseline by name, with the SVR or GBDT hyperparameters where it has them."""
+    if name == HisAveBaseline.name:
+        return HisAveBaseline()
+    if name == SVRImageBaseline.name:
+        return SVRImageBaseline(SVRImage(config=svr or SVRConfig()))
+    if name == SVRBowBaseline.name:
+        return SVRBowBaseline(SVRBow(config=svr or SVRConfig()))
+    if name == SVRWordEmbeddingBaseline.name:
+        return SVRWordEmbeddingBaseline(SVRWordEmbedding(config=svr or SVRConfig()))
+    if name == GBDTBaseline.name:
+        return GBDTBaseline(GBDTRegressor(config=gbdt or GBDTConfig()))
+    raise KeyError(f"unknown regression baseline {name!r}; known: {sorted(BASELINES)}")
