@@ -13,8 +13,9 @@ Folder layout (written by :meth:`RegressionPackage.save`)::
     vocabularies.json       RegressionVocabularies.to_json()
     estimator.safetensors   torch estimators: the state_dict (rebuilt from the spec's config)
     estimator.joblib        baselines: the fitted object (joblib)
-    history/                tweets.parquet, users.parquet, embeddings.safetensors (image, text),
-                            embedding_ids.json — only when the package has a history
+    history/                users.parquet; tweets.parquet, embeddings.safetensors (image, text)
+                            and embedding_ids.json hold the stored posts for DSN's window
+                            (empty for the other models) — only when the package has a history
     clip/                   the CLIP encoder package (clip.json, clip.safetensors) when needed
 
 Torch weights are safetensors and everything else JSON or Parquet, so loading a torch model
@@ -52,6 +53,7 @@ from pop_pipeline.datasets.regression_feature_sources import TweetEmbeddingTable
 from pop_pipeline.datasets.regression_features import (
     EMBEDDING_INPUTS,
     QUARANTINE_COLUMNS,
+    SEQUENCE_INPUTS,
     RegressionFeatureConfig,
 )
 from pop_pipeline.datasets.regression_tweets import REGRESSION_TWEET_COLUMNS
@@ -150,7 +152,7 @@ class RegressionPackage:
         else:
             joblib.dump(self.estimator, folder / "estimator.joblib")
         if self.history is not None:
-            _save_history(self.history, folder / "history")
+            _save_history(_needed_history(self.history, self.required_inputs), folder / "history")
         if self.clip_package_dir is not None:
             target = folder / "clip"
             if Path(self.clip_package_dir).resolve() != target.resolve():
@@ -330,6 +332,24 @@ def _empty_history(width: int) -> StoredRegressionHistory:
         tweets=pd.DataFrame(columns=list(REGRESSION_TWEET_COLUMNS)),
         users=users,
         embeddings=TweetEmbeddingTable(tweet_ids=(), image=empty, text=empty),
+    )
+
+
+def _needed_history(
+    history: StoredRegressionHistory, required: tuple[str, ...]
+) -> StoredRegressionHistory:
+    """What prediction reads of ``history``: the users always (the authors' counts); the
+    stored posts and their embeddings only for DSN's window (``SEQUENCE_INPUTS``) — other
+    models encode a new tweet's own CLIP vectors, so the package keeps none of the posts."""
+    if set(required) & SEQUENCE_INPUTS:
+        return history
+    embeddings = history.embeddings
+    return StoredRegressionHistory(
+        tweets=history.tweets.iloc[:0],
+        users=history.users,
+        embeddings=TweetEmbeddingTable(
+            tweet_ids=(), image=embeddings.image[:0], text=embeddings.text[:0]
+        ),
     )
 
 

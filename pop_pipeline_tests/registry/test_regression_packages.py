@@ -125,6 +125,9 @@ def test_baseline_round_trip_with_joblib(tmp_path, photos):
     loaded, predictions, quarantine = _round_trip(package, tmp_path / "base", tweets)
     assert (tmp_path / "base" / "estimator.joblib").exists()
     assert type(loaded.estimator).__name__ == "AuthorMeanBaseline"
+    # no DSN window: the package keeps the stored users, none of the stored posts
+    assert loaded.history.tweets.empty and len(loaded.history.embeddings.tweet_ids) == 0
+    pd.testing.assert_frame_equal(loaded.history.users, package.history.users)
     # no CLIP or pixel input: the missing photo does not matter; 102's stored 99 followers win
     assert quarantine.empty
     assert predictions["prediction"].tolist() == pytest.approx(
