@@ -1,6 +1,5 @@
 """Fast run config for whole-graph materializations in tests (small epochs, small models)."""
 
-
 _SMALL_AMNL = {"epochs": 2, "preference_dim": 16, "attention_dim": 8}
 _SMALL_AMNL_PLUS = {
     "epochs": 2,
