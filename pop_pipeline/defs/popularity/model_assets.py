@@ -45,7 +45,9 @@ from pop_pipeline.training.regression_models import FittedRegression, Regression
 
 REGRESSION_MODELS_GROUP = "models"
 PREDICTIONS_TABLE = "regression_predictions"
-REGRESSION_DEPS = [TARGETS_TABLE, SPLITS_TABLE, VOCABULARIES_TABLE]
+# every package ships the stored history (users, posts and their CLIP embeddings) that new
+# tweets are looked up in, so every model waits for the embeddings
+REGRESSION_DEPS = [TARGETS_TABLE, SPLITS_TABLE, VOCABULARIES_TABLE, "tweet_embeddings"]
 CLIP_INPUTS = EMBEDDING_INPUTS | {names.PATCH_FEATURES}
 
 
@@ -169,7 +171,7 @@ def build_regression_model_asset(spec: RegressionModelSpec) -> dg.AssetsDefiniti
         description=spec.description,
         group_name=REGRESSION_MODELS_GROUP,
         kinds={"pytorch", "mlflow"} if spec.pool == "gpu" else {"scikitlearn", "mlflow"},
-        deps=[*REGRESSION_DEPS, *spec.feature_deps],
+        deps=list(dict.fromkeys([*REGRESSION_DEPS, *spec.feature_deps])),
         pool=spec.pool,
         op_tags=GPU_OP_TAGS if spec.pool == "gpu" else None,
     )
