@@ -550,3 +550,78 @@ def test_pretrained_checkpoint_replaces_in_domain_training(
     embedded = DuckDBStore(copy).query("SELECT DISTINCT weights_sha256 FROM tweet_embeddings")
     assert list(embedded["weights_sha256"]) == [bundle.identity().weights_sha256]
     assert len(registry.search_model_versions("name='pop-clip'")) == clip_versions
+
+
+@pytest.mark.parametrize("model_name", ["dsn", "uhan", "hybrid_cnn_retweets", "gbdt"])
+def test_predict_command_predicts_popularity_of_new_tweets_with_regression_models(
+    model_name, store, registry, tiny_world, tmp_path
+):
+    """New tweets (ids the lineage never saw), one by an author it never saw, each with a
+    photo: ``pop predict`` gives the registered model's predictions; DSN's window comes from
+    the stored posts bundled in the model."""
+    chosen = store.query(
+        "SELECT tweet_id, media_uri FROM image_tweets ORDER BY created_at DESC, tweet_id LIMIT 3"
+    )
+    lines = []
+    for line in (tiny_world / "tweets.jsonl").read_text().splitlines():
+        obj = json.loads(line)
+        if obj.get("id") in set(chosen["tweet_id"]):
+            lines.append(json.dumps({**obj, "id": f"9{obj['id']}"}))  # a new tweet id
+    first = json.loads(lines[0])
+    lines[0] = json.dumps({**first, "author_id": "424242424242"})  # an unseen author
+    lines.append(
+        json.dumps(
+            {
+                "id": "424242424242",
+                "username": "newcomer",
+                "created_at": "2025-01-01T00:00:00Z",
+                "public_metrics": {"followers_count": 50},
+            }
+        )
+    )
+    keys = set(chosen["media_uri"].map(lambda uri: uri.rsplit("/", 1)[-1][:-4]))
+    for line in (tiny_world / "media.jsonl").read_text().splitlines():
+        if json.loads(line).get("media_key") in keys:
+            lines.append(line)
+    (tmp_path / "media").mkdir()
+    for uri in chosen["media_uri"]:
+        shutil.copyfile(uri, tmp_path / "media" / uri.rsplit("/", 1)[-1])
+    (tmp_path / "input.jsonl").write_text("\n".join(lines) + "\n")
+    observed = "2026-12-01T00:00:00Z"
+
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pop_pipeline.cli",
+            "predict",
+            "--model",
+            f"pop-{model_name}@champion",
+            "--input",
+            str(tmp_path / "input.jsonl"),
+            "--observed-at",
+            observed,
+            "--output",
+            str(tmp_path / "predictions.jsonl"),
+        ],
+        env=dict(os.environ),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert out.returncode == 0, out.stderr
+    predicted = pd.read_json(tmp_path / "predictions.jsonl", lines=True, dtype={"tweet_id": str})
+    assert sorted(predicted["tweet_id"]) == sorted(f"9{t}" for t in chosen["tweet_id"])
+    assert np.isfinite(predicted["prediction"]).all()
+
+    from pop_pipeline.scoring.prediction_input import read_prediction_input
+
+    model = mlflow.pyfunc.load_model(f"models:/pop-{model_name}@champion")
+    tweets = read_prediction_input(tmp_path / "input.jsonl").tweets.drop(columns="comments")
+    expected = model.predict(tweets, params={"observed_at": observed})
+    merged = predicted.merge(expected, on="tweet_id", suffixes=("", "_expected"))
+    assert list(merged["prediction"]) == pytest.approx(list(merged["prediction_expected"]))
+    package = model.unwrap_python_model().package
+    assert package.history is not None
+    if model_name == "dsn":  # the window's posts are the stored image tweets
+        assert len(package.history.tweets) == len(store.table("image_tweets"))

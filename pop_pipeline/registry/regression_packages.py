@@ -13,8 +13,9 @@ Folder layout (written by :meth:`RegressionPackage.save`)::
     vocabularies.json       RegressionVocabularies.to_json()
     estimator.safetensors   torch estimators: the state_dict (rebuilt from the spec's config)
     estimator.joblib        baselines: the fitted object (joblib)
-    history/                tweets.parquet, users.parquet, embeddings.safetensors (image, text),
-                            embedding_ids.json — only when the package has a history
+    history/                users.parquet; tweets.parquet, embeddings.safetensors (image, text)
+                            and embedding_ids.json hold the stored posts for DSN's window
+                            (empty for the other models) — only when the package has a history
     clip/                   the CLIP encoder package (clip.json, clip.safetensors) when needed
 
 Torch weights are safetensors and everything else JSON or Parquet, so loading a torch model
@@ -52,10 +53,12 @@ from pop_pipeline.datasets.regression_feature_sources import TweetEmbeddingTable
 from pop_pipeline.datasets.regression_features import (
     EMBEDDING_INPUTS,
     QUARANTINE_COLUMNS,
+    SEQUENCE_INPUTS,
     RegressionFeatureConfig,
 )
 from pop_pipeline.datasets.regression_tweets import REGRESSION_TWEET_COLUMNS
 from pop_pipeline.datasets.regression_vocabularies import RegressionVocabularies
+from pop_pipeline.ml.clip.encoding import encode_texts
 from pop_pipeline.ml.clip.factory import ClipBundle
 from pop_pipeline.ml.models import regression_inputs as names
 from pop_pipeline.ml.models.dsn import DSN, DSNConfig
@@ -149,7 +152,7 @@ class RegressionPackage:
         else:
             joblib.dump(self.estimator, folder / "estimator.joblib")
         if self.history is not None:
-            _save_history(self.history, folder / "history")
+            _save_history(_needed_history(self.history, self.required_inputs), folder / "history")
         if self.clip_package_dir is not None:
             target = folder / "clip"
             if Path(self.clip_package_dir).resolve() != target.resolve():
@@ -234,13 +237,17 @@ class RegressionPackage:
             columns=list(QUARANTINE_COLUMNS),
         )
         tweets = tweets[~repeated].reset_index(drop=True)
-        history = self.history if self.history is not None else _empty_history()
-        needs_clip = bool(set(self.required_inputs) & CLIP_INPUTS)
+        needs_clip = bool(set(self.required_inputs) & CLIP_INPUTS) and len(tweets) > 0
+        clip = self.clip(device) if needs_clip else None
+        history = self.history
+        if history is None:
+            width = int(encode_texts(clip, [""]).shape[1]) if clip is not None else 0
+            history = _empty_history(width)
         inputs = new_tweet_regression_inputs(
             tweets,
             history=history,
             vocabularies=self.vocabularies,
-            clip=self.clip(device) if needs_clip and len(tweets) else None,
+            clip=clip,
             required=self.required_inputs,
             observed_at=observed_at,
             config=self.feature_config,
@@ -313,16 +320,36 @@ def _rebuild_torch(spec: dict[str, Any], state: dict[str, torch.Tensor]) -> torc
 # --- history ----------------------------------------------------------------------------------
 
 
-def _empty_history() -> StoredRegressionHistory:
-    """No stored users or posts: every author is unseen (the input's follower count is used)."""
+def _empty_history(width: int) -> StoredRegressionHistory:
+    """No stored users or posts: every author is unseen (the input's follower count is used);
+    ``width``: the CLIP embedding width the new tweets' rows are joined to."""
     users = pd.DataFrame({c: pd.Series(dtype="float64") for c in USER_COLUMNS})
     users.insert(0, "user_id", pd.Series(dtype="object"))
-    users["created_at"] = pd.Series(dtype="datetime64[ns]")
-    empty = np.zeros((0, 0), dtype=np.float32)
+    # object, not datetime64: pandas maps through an empty datetime Series as float64
+    users["created_at"] = pd.Series(dtype="object")
+    empty = np.zeros((0, width), dtype=np.float32)
     return StoredRegressionHistory(
         tweets=pd.DataFrame(columns=list(REGRESSION_TWEET_COLUMNS)),
         users=users,
         embeddings=TweetEmbeddingTable(tweet_ids=(), image=empty, text=empty),
+    )
+
+
+def _needed_history(
+    history: StoredRegressionHistory, required: tuple[str, ...]
+) -> StoredRegressionHistory:
+    """What prediction reads of ``history``: the users always (the authors' counts); the
+    stored posts and their embeddings only for DSN's window (``SEQUENCE_INPUTS``) — other
+    models encode a new tweet's own CLIP vectors, so the package keeps none of the posts."""
+    if set(required) & SEQUENCE_INPUTS:
+        return history
+    embeddings = history.embeddings
+    return StoredRegressionHistory(
+        tweets=history.tweets.iloc[:0],
+        users=history.users,
+        embeddings=TweetEmbeddingTable(
+            tweet_ids=(), image=embeddings.image[:0], text=embeddings.text[:0]
+        ),
     )
 
 

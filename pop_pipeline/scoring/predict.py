@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import mlflow
@@ -37,8 +38,15 @@ def predict_file(
     output: Path | None,
     observed_at: str | None = None,
 ) -> int:
+    from pop_pipeline.scoring.regression_input import parse_observed_at
+
     mlflow.set_tracking_uri(get_settings().mlflow_tracking_uri)
     user_ids = [user.strip() for user in (users or "").split(",") if user.strip()]
+    try:
+        moment = parse_observed_at(observed_at)
+    except ValueError as error:
+        print(f"--observed-at: {error}", file=sys.stderr)
+        return 2
     parsed = read_prediction_input(input_path)
     for row in parsed.quarantine.itertuples():
         print(f"skipped {row.source}:{row.line} ({row.reason}): {row.message}", file=sys.stderr)
@@ -52,7 +60,7 @@ def predict_file(
     if isinstance(python_model, RegressionPyfunc):
         if user_ids:
             print(f"--users is ignored: {model} is a regression model", file=sys.stderr)
-        return _predict_regression(loaded, python_model, model, parsed.tweets, output, observed_at)
+        return _predict_regression(loaded, python_model, model, parsed.tweets, output, moment)
     if observed_at:
         print(f"--observed-at is ignored: {model} is a ranking model", file=sys.stderr)
     if not user_ids:
@@ -83,19 +91,10 @@ def _predict_regression(
     model: str,
     tweets: pd.DataFrame,
     output: Path | None,
-    observed_at: str | None,
+    moment: datetime,
 ) -> int:
-    from pop_pipeline.scoring.regression_input import (
-        OBSERVED_AT_PARAM,
-        parse_observed_at,
-        regression_input_frame,
-    )
+    from pop_pipeline.scoring.regression_input import OBSERVED_AT_PARAM, regression_input_frame
 
-    try:
-        moment = parse_observed_at(observed_at)
-    except ValueError as error:
-        print(str(error), file=sys.stderr)
-        return 2
     package = python_model.package  # type: ignore[attr-defined]
     frame = regression_input_frame(tweets)
     predicted = loaded.predict(frame, params={OBSERVED_AT_PARAM: moment.isoformat()})

@@ -22,7 +22,7 @@ from pop_pipeline.io.uris import join_uri
 
 @dataclass(frozen=True)
 class PredictionInput:
-    tweets: pd.DataFrame  # ranking input columns except user_id
+    tweets: pd.DataFrame  # ranking input columns except user_id, and the category levels
     quarantine: pd.DataFrame  # unusable records with reason codes
 
 
@@ -76,6 +76,10 @@ def read_prediction_input(path: str | Path) -> PredictionInput:
                 "comments": "\n".join(t for _, t in sorted(comments.get(tweet["tweet_id"], []))),
                 "media_uri": join_uri(str(path.parent.resolve()), photo["url"]),
                 "author_followers_count": int(followers.get(tweet["author_id"], 0)),
+                # the context annotations' three levels (DSN's categories; None if absent)
+                "category": tweet["category"],
+                "subcategory": tweet["subcategory"],
+                "concept": tweet["concept"],
             }
         )
     return PredictionInput(

@@ -1,0 +1,240 @@
+"""Tiny regression packages for the registry and serving tests: a stored history of three
+posts, the tiny in-domain CLIP, and DSN / UHAN / Hybrid CNN / baseline estimators."""
+
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+from PIL import Image
+
+from pop_pipeline.datasets.new_tweet_regression_inputs import StoredRegressionHistory
+from pop_pipeline.datasets.regression_feature_sources import TweetEmbeddingTable
+from pop_pipeline.datasets.regression_features import RegressionFeatureConfig, RegressionInputs
+from pop_pipeline.datasets.regression_tweets import REGRESSION_TWEET_COLUMNS
+from pop_pipeline.datasets.regression_vocabularies import (
+    RegressionVocabularies,
+    fit_regression_vocabularies,
+)
+from pop_pipeline.ml.clip.architectures import IN_DOMAIN_MODEL
+from pop_pipeline.ml.clip.encoding import encode_texts
+from pop_pipeline.ml.clip.factory import create_clip
+from pop_pipeline.ml.clip.patch_features import encode_image_patches
+from pop_pipeline.ml.models import regression_inputs as names
+from pop_pipeline.ml.models.dsn import DSN, dsn_config
+from pop_pipeline.ml.models.hisave import HistoricalAverage
+from pop_pipeline.ml.models.hybrid_cnn import HybridCNN, HybridCNNConfig
+from pop_pipeline.ml.models.uhan import UHAN, uhan_config
+from pop_pipeline.registry.model_packages import save_clip
+from pop_pipeline.registry.regression_packages import RegressionPackage, torch_estimator_spec
+
+USERS = pd.DataFrame(
+    {
+        "user_id": ["101", "102"],
+        "followers_count": [9, 99],
+        "following_count": [1, 3],
+        "tweet_count": [10, 30],
+        "listed_count": [0, 2],
+        "created_at": pd.to_datetime(["2026-02-01", "2026-02-21"]),
+    }
+)
+OBSERVED_AT = pd.Timestamp("2026-03-02 12:00").to_pydatetime()
+
+
+def stored_tweets() -> pd.DataFrame:
+    """Three stored posts at 10:00, 11:00, 12:00 on 1 March by users 101, 102, 101."""
+    return pd.DataFrame(
+        {
+            "tweet_id": ["1", "2", "3"],
+            "author_id": ["101", "102", "101"],
+            "created_at": pd.to_datetime(
+                ["2026-03-01 10:00", "2026-03-01 11:00", "2026-03-01 12:00"]
+            ),
+            "text": ["red cat", "red dog", "blue cat"],
+            "media_uri": ["stored"] * 3,
+            "hours_elapsed": [100.0, 99.0, 98.0],
+            "category": ["Art", "Tech", "Art"],
+            "subcategory": ["Music"] * 3,
+            "concept": ["Guitar"] * 3,
+            "author_followers_count": [9, 99, 9],
+            "author_following_count": [1, 3, 1],
+            "author_tweet_count": [10, 30, 10],
+            "author_listed_count": [0, 2, 0],
+            "author_created_at": pd.to_datetime(["2026-02-01", "2026-02-21", "2026-02-01"]),
+        }
+    )[list(REGRESSION_TWEET_COLUMNS)]
+
+
+def history(dim: int, seed: int = 0) -> StoredRegressionHistory:
+    """The stored posts with random unit embeddings of width ``dim``."""
+    rng = np.random.default_rng(seed)
+    image = rng.normal(size=(3, dim)).astype(np.float32)
+    text = rng.normal(size=(3, dim)).astype(np.float32)
+    image /= np.linalg.norm(image, axis=1, keepdims=True)
+    text /= np.linalg.norm(text, axis=1, keepdims=True)
+    return StoredRegressionHistory(
+        tweets=stored_tweets(),
+        users=USERS,
+        embeddings=TweetEmbeddingTable(("1", "2", "3"), image, text),
+    )
+
+
+def write_photo(folder: Path, name: str = "photo.png", colour=(10, 200, 30)) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    Image.new("RGB", (40, 30), colour).save(path)
+    return path
+
+
+def prediction_tweets(photo: Path, missing: Path) -> pd.DataFrame:
+    """What ``read_prediction_input`` yields: a known author (102), an unseen one (999) and
+    a tweet whose photo does not exist. Posted at 11:30, after stored posts 1 and 2."""
+    return pd.DataFrame(
+        {
+            "tweet_id": ["8", "9", "10"],
+            "author_id": ["102", "999", "101"],
+            "created_at": [
+                "2026-03-01T11:30:00.000Z",
+                "2026-03-01T11:30:00.000Z",
+                "2026-03-01T11:45:00.000Z",
+            ],
+            "text": ["red cat", "zebra dog", "blue cat"],
+            "comments": ["", "", ""],
+            "media_uri": [str(photo), str(photo), str(missing)],
+            "author_followers_count": [5, 7, 9],
+        }
+    )
+
+
+def clip_package(folder: Path) -> Path:
+    clip = create_clip(IN_DOMAIN_MODEL, None, seed=0, device="cpu")
+    save_clip(clip, folder)
+    return folder
+
+
+def clip_widths(clip_dir: Path, photo: Path) -> tuple[int, int]:
+    """``(clip_dim, patch_dim)`` of the packaged CLIP."""
+    from pop_pipeline.registry.model_packages import load_clip
+
+    clip = load_clip(clip_dir, device="cpu")
+    return (
+        int(encode_texts(clip, ["x"]).shape[1]),
+        int(encode_image_patches(clip, [str(photo)]).patches.shape[-1]),
+    )
+
+
+def vocabularies() -> RegressionVocabularies:
+    return fit_regression_vocabularies(stored_tweets(), min_word_count=1)
+
+
+def dsn_package(clip_dir: Path, photo: Path, seed: int = 0) -> RegressionPackage:
+    vocab = vocabularies()
+    clip_dim, _ = clip_widths(clip_dir, photo)
+    features = vocab.user_scaler.transform(stored_tweets()).shape[1]
+    config = dsn_config(
+        "dsn_l4",
+        n_users=vocab.users.size,
+        clip_dim=clip_dim,
+        user_feature_dim=features,
+        category_vocab_sizes=tuple(v.size for v in vocab.categories),
+        hidden_dim=8,
+        n_heads=2,
+        user_dim=4,
+        initial_output=1.5,
+    )
+    torch.manual_seed(seed)
+    model = DSN(config).eval()
+    return RegressionPackage(
+        model_name="dsn_l4",
+        protocol="paper004",
+        target="popularity_score",
+        estimator=model,
+        estimator_spec=torch_estimator_spec(model),
+        vocabularies=vocab,
+        feature_config=RegressionFeatureConfig(sequence_length=config.sequence_length),
+        required_inputs=model.required_inputs,
+        history=history(clip_dim),
+        clip_package_dir=clip_dir,
+    )
+
+
+def uhan_package(clip_dir: Path, photo: Path) -> RegressionPackage:
+    vocab = vocabularies()
+    _, patch_dim = clip_widths(clip_dir, photo)
+    torch.manual_seed(1)
+    model = UHAN(
+        uhan_config(
+            "uhan",
+            n_users=vocab.users.size,
+            vocab_size=vocab.words.size,
+            patch_dim=patch_dim,
+            word_dim=6,
+            hidden_dim=6,
+            user_dim=5,
+            attention_dim=4,
+            head_dim=4,
+        )
+    ).eval()
+    return RegressionPackage(
+        model_name="uhan",
+        protocol="paper002",
+        target="popularity_score",
+        estimator=model,
+        estimator_spec={"class": "UHAN", "config": asdict(model.config)},
+        vocabularies=vocab,
+        feature_config=RegressionFeatureConfig(max_words=5),
+        required_inputs=model.required_inputs,
+        history=None,
+        clip_package_dir=clip_dir,
+    )
+
+
+def hybrid_cnn_package(history_or_none: StoredRegressionHistory | None = None) -> RegressionPackage:
+    torch.manual_seed(2)
+    config = HybridCNNConfig(image_size=16, conv_channels=(2, 3), fc_units=(5, 4))
+    model = HybridCNN(config).eval()
+    return RegressionPackage(
+        model_name="hybrid_cnn_retweets",
+        protocol="paper001",
+        target="log_retweets",
+        estimator=model,
+        estimator_spec=torch_estimator_spec(model),
+        vocabularies=vocabularies(),
+        feature_config=RegressionFeatureConfig(image_size=16),
+        required_inputs=model.required_inputs,
+        history=history_or_none,
+        clip_package_dir=None,
+    )
+
+
+class AuthorMeanBaseline:
+    """A baseline of the package interface: the author's training mean (HisAve) plus a tenth
+    of log1p(followers). Module-level, so joblib pickles it by reference."""
+
+    required_inputs = (names.SIDE_FEATURES,)
+
+    def __init__(self, hisave: HistoricalAverage) -> None:
+        self.hisave = hisave
+
+    def predict(self, inputs: RegressionInputs, frame: pd.DataFrame) -> np.ndarray:
+        assert list(frame["tweet_id"]) == inputs.tweet_ids
+        side = inputs.tensors[names.SIDE_FEATURES].numpy()
+        return self.hisave.predict(list(frame["author_id"])) + 0.1 * side[:, 0]
+
+
+def baseline_package() -> RegressionPackage:
+    hisave = HistoricalAverage().fit(["101", "102", "101"], [1.0, 4.0, 3.0])
+    estimator = AuthorMeanBaseline(hisave)
+    return RegressionPackage(
+        model_name="hisave_plus",
+        protocol="paper002",
+        target="popularity_score",
+        estimator=estimator,
+        estimator_spec={"class": "AuthorMeanBaseline"},
+        vocabularies=vocabularies(),
+        feature_config=RegressionFeatureConfig(),
+        required_inputs=estimator.required_inputs,
+        history=history(4),
+        clip_package_dir=None,
+    )

@@ -1,0 +1,165 @@
+import dataclasses
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from pop_pipeline.datasets.new_tweet_regression_inputs import StoredRegressionHistory
+from pop_pipeline.datasets.regression_feature_sources import TweetEmbeddingTable
+from pop_pipeline.ml.models import regression_inputs as names
+from pop_pipeline.registry.regression_packages import RegressionPackage
+from pop_pipeline.scoring.regression_input import DUPLICATE_TWEET
+from pop_pipeline_tests.registry import regression_fixtures as fx
+
+
+@pytest.fixture(scope="module")
+def clip_dir(tmp_path_factory):
+    return fx.clip_package(tmp_path_factory.mktemp("clip") / "clip")
+
+
+@pytest.fixture
+def photos(tmp_path):
+    return fx.write_photo(tmp_path / "media"), tmp_path / "media" / "missing.png"
+
+
+def _round_trip(package: RegressionPackage, folder, tweets: pd.DataFrame):
+    before, quarantine_before = package.predict(tweets, observed_at=fx.OBSERVED_AT)
+    package.save(folder)
+    loaded = RegressionPackage.load(folder)
+    after, quarantine_after = loaded.predict(tweets, observed_at=fx.OBSERVED_AT)
+    pd.testing.assert_frame_equal(before, after)
+    pd.testing.assert_frame_equal(quarantine_before, quarantine_after)
+    return loaded, after, quarantine_after
+
+
+def test_dsn_round_trip_with_window_from_the_stored_history(tmp_path, clip_dir, photos):
+    photo, missing = photos
+    package = fx.dsn_package(clip_dir, photo)
+    tweets = fx.prediction_tweets(photo, missing)
+    loaded, predictions, quarantine = _round_trip(package, tmp_path / "dsn", tweets)
+
+    assert loaded.estimator_spec["class"] == "DSN"
+    assert loaded.estimator.config == package.estimator.config  # tuples restored
+    assert isinstance(loaded.estimator.config.category_vocab_sizes, tuple)
+    assert not loaded.estimator.training
+    assert (tmp_path / "dsn" / "clip" / "clip.safetensors").exists()
+    assert loaded.clip_package_dir == tmp_path / "dsn" / "clip"
+    # the unseen author 999 is still predicted; the unreadable photo is quarantined
+    assert predictions["tweet_id"].tolist() == ["8", "9"]
+    assert np.isfinite(predictions["prediction"]).all()
+    assert quarantine[["tweet_id", "reason"]].values.tolist() == [["10", "media_missing"]]
+    pd.testing.assert_frame_equal(loaded.history.tweets, package.history.tweets)
+    pd.testing.assert_frame_equal(loaded.history.users, package.history.users)
+    np.testing.assert_array_equal(loaded.history.embeddings.image, package.history.embeddings.image)
+
+    # the window comes from the stored posts: other stored embeddings, other predictions
+    stored = package.history
+    moved = dataclasses.replace(
+        package,
+        history=StoredRegressionHistory(
+            tweets=stored.tweets,
+            users=stored.users,
+            embeddings=TweetEmbeddingTable(
+                stored.embeddings.tweet_ids, -stored.embeddings.image, -stored.embeddings.text
+            ),
+        ),
+    )
+    changed, _ = moved.predict(tweets, observed_at=fx.OBSERVED_AT)
+    assert not np.allclose(changed["prediction"], predictions["prediction"])
+
+
+def test_unseen_user_gets_index_zero_and_a_prediction(tmp_path, clip_dir, photos):
+    from pop_pipeline.datasets.new_tweet_regression_inputs import new_tweet_regression_inputs
+
+    photo, missing = photos
+    package = fx.dsn_package(clip_dir, photo)
+    tweets = fx.prediction_tweets(photo, missing)
+    inputs = new_tweet_regression_inputs(
+        tweets,
+        history=package.history,
+        vocabularies=package.vocabularies,
+        clip=package.clip("cpu"),
+        required=package.required_inputs,
+        observed_at=fx.OBSERVED_AT,
+        config=package.feature_config,
+    )
+    # 102 is the second training author (by frequency: 101 = 1, 102 = 2); 999 is unseen
+    assert inputs.tensors[names.USER_INDEX].tolist() == [2, 0]
+    expected = package.estimator(inputs.tensors).detach().double().numpy()
+    predictions, _ = package.predict(tweets, observed_at=fx.OBSERVED_AT)
+    np.testing.assert_allclose(predictions["prediction"], expected, rtol=1e-6)
+
+
+def test_uhan_round_trip_encodes_patch_grids_with_the_bundled_clip(tmp_path, clip_dir, photos):
+    photo, missing = photos
+    package = fx.uhan_package(clip_dir, photo)
+    loaded, predictions, quarantine = _round_trip(
+        package, tmp_path / "uhan", fx.prediction_tweets(photo, missing)
+    )
+    assert loaded.history is None and loaded.estimator.config == package.estimator.config
+    assert predictions["tweet_id"].tolist() == ["8", "9"]
+    assert quarantine["reason"].tolist() == ["media_missing"]
+
+
+def test_hybrid_cnn_round_trip_reads_pixels_without_clip(tmp_path, photos):
+    photo, missing = photos
+    package = fx.hybrid_cnn_package()
+    tweets = fx.prediction_tweets(photo, missing)
+    loaded, predictions, quarantine = _round_trip(package, tmp_path / "cnn", tweets)
+    assert loaded.estimator.config.fc_units == (5, 4)
+    assert not (tmp_path / "cnn" / "clip").exists() and loaded.clip_package_dir is None
+    assert predictions["tweet_id"].tolist() == ["8", "9"]
+    assert quarantine["tweet_id"].tolist() == ["10"]
+    # no history: the input's follower count is used (7 for 999, 5 for 102)
+    with_users, _ = fx.hybrid_cnn_package(fx.history(4)).predict(tweets, observed_at=fx.OBSERVED_AT)
+    assert with_users["prediction"].iloc[1] == pytest.approx(predictions["prediction"].iloc[1])
+    assert with_users["prediction"].iloc[0] != pytest.approx(predictions["prediction"].iloc[0])
+
+
+def test_baseline_round_trip_with_joblib(tmp_path, photos):
+    photo, missing = photos
+    package = fx.baseline_package()
+    tweets = fx.prediction_tweets(photo, missing)
+    loaded, predictions, quarantine = _round_trip(package, tmp_path / "base", tweets)
+    assert (tmp_path / "base" / "estimator.joblib").exists()
+    assert type(loaded.estimator).__name__ == "AuthorMeanBaseline"
+    # no DSN window: the package keeps the stored users, none of the stored posts
+    assert loaded.history.tweets.empty and len(loaded.history.embeddings.tweet_ids) == 0
+    pd.testing.assert_frame_equal(loaded.history.users, package.history.users)
+    # no CLIP or pixel input: the missing photo does not matter; 102's stored 99 followers win
+    assert quarantine.empty
+    assert predictions["prediction"].tolist() == pytest.approx(
+        [4.0 + 0.1 * np.log(100), 8 / 3 + 0.1 * np.log(8), 2.0 + 0.1 * np.log(10)]
+    )
+
+
+def test_repeated_ids_are_quarantined_and_bad_folders_refused(tmp_path, clip_dir, photos):
+    photo, missing = photos
+    package = fx.baseline_package()
+    tweets = fx.prediction_tweets(photo, missing)
+    predictions, quarantine = package.predict(
+        pd.concat([tweets, tweets.iloc[[0]]]), observed_at=fx.OBSERVED_AT
+    )
+    assert predictions["tweet_id"].tolist() == ["8", "9", "10"]
+    assert quarantine[["tweet_id", "reason"]].values.tolist() == [["8", DUPLICATE_TWEET]]
+    with pytest.raises(ValueError, match="lacks columns: media_uri"):
+        package.predict(tweets.drop(columns="media_uri"), observed_at=fx.OBSERVED_AT)
+
+    package.save(tmp_path / "p")
+    meta = json.loads((tmp_path / "p" / "package.json").read_text())
+    (tmp_path / "p" / "package.json").write_text(json.dumps({**meta, "format": "other/1"}))
+    with pytest.raises(ValueError, match="not a pop-regression-package/1"):
+        RegressionPackage.load(tmp_path / "p")
+    with pytest.raises(ValueError, match="no clip_package_dir"):
+        dataclasses.replace(fx.dsn_package(clip_dir, photo), clip_package_dir=None)
+
+
+def test_state_dicts_match_after_load(tmp_path, clip_dir, photos):
+    photo, _ = photos
+    package = fx.dsn_package(clip_dir, photo)
+    package.save(tmp_path / "d")
+    loaded = RegressionPackage.load(tmp_path / "d")
+    for key, value in package.estimator.state_dict().items():
+        assert torch.equal(value, loaded.estimator.state_dict()[key]), key
