@@ -615,9 +615,10 @@ def test_predict_command_predicts_popularity_of_new_tweets_with_regression_model
     assert np.isfinite(predicted["prediction"]).all()
 
     from pop_pipeline.scoring.prediction_input import read_prediction_input
+    from pop_pipeline.scoring.regression_input import regression_input_frame
 
     model = mlflow.pyfunc.load_model(f"models:/pop-{model_name}@champion")
-    tweets = read_prediction_input(tmp_path / "input.jsonl").tweets.drop(columns="comments")
+    tweets = regression_input_frame(read_prediction_input(tmp_path / "input.jsonl").tweets)
     expected = model.predict(tweets, params={"observed_at": observed})
     merged = predicted.merge(expected, on="tweet_id", suffixes=("", "_expected"))
     assert list(merged["prediction"]) == pytest.approx(list(merged["prediction_expected"]))
