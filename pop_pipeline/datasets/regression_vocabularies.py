@@ -19,7 +19,6 @@ deterministic.
 from __future__ import annotations
 
 import json
-import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -29,19 +28,12 @@ from typing import Any
 import pandas as pd
 
 from pop_pipeline.datasets.regression_user_features import UserFeatureScaler
+from pop_pipeline.ml.features.caption_words import caption_words
 
 CATEGORY_LEVELS = ("category", "subcategory", "concept")  # columns of the three levels
 FORMAT = "pop-regression-vocabularies/1"
 MIN_WORD_COUNT = 2  # a word needs this many training captions' occurrences to get an id
 MAX_WORDS = 20_000  # at most this many words get ids (the most frequent)
-
-_WORD = re.compile(r"[#@]?[^\W_]+(?:['’][^\W_]+)*")  # letters/digits, a #/@ prefix, apostrophes
-
-
-def caption_words(text: str) -> list[str]:
-    """Lower-cased word tokens of a caption: ``"Sunny #Beach, isn't it?"`` gives
-    ``["sunny", "#beach", "isn't", "it"]`` (hashtags and mentions keep their sign)."""
-    return _WORD.findall(str(text).lower())
 
 
 @dataclass(frozen=True)

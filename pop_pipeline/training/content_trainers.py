@@ -224,7 +224,6 @@ def train_citing(
     losses = fit_pairwise(
         model, triplets, params, optimizer="adam", device=device, on_epoch_end=on_epoch_end
     )
-    model.reset_untrained_users(untrained_users_of(data))
     return TrainedCiting(model=model.eval(), user_ids=list(data.user_ids)), losses
 
 

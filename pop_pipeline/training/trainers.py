@@ -77,7 +77,6 @@ def train_amnl(
     losses = fit_pairwise(
         model, triplets, params, optimizer="adagrad", device=device, on_epoch_end=on_epoch_end
     )
-    model.reset_untrained_users(untrained_users_of(data))
     return AmnlPackage(model=model.eval(), user_ids=data.user_ids), losses
 
 
@@ -159,7 +158,6 @@ def train_amnl_plus(
     losses = fit_pairwise(
         model, triplets, params, optimizer="adagrad", device=device, on_epoch_end=on_epoch_end
     )
-    model.reset_untrained_users(untrained_users_of(data))
     return model.eval(), losses
 
 

@@ -32,12 +32,14 @@ import numpy as np
 from scipy import sparse
 from sklearn.decomposition import TruncatedSVD
 
-_WORD = re.compile(r"[#@]?[^\W_]+")
+_WORD = re.compile(r"[#@]?[^\W_]+(?:['’][^\W_]+)*")  # a #/@ prefix, inner apostrophes
 
 
 def caption_words(text: str) -> list[str]:
-    """The caption's words in order: lower-cased, ``#``/``@`` prefixes kept, punctuation dropped."""
-    return _WORD.findall(text.lower())
+    """The caption's words in order: lower-cased, ``#``/``@`` prefixes and inner apostrophes
+    kept, other punctuation dropped: ``"Sunny #Beach, isn't it?"`` gives
+    ``["sunny", "#beach", "isn't", "it"]``. The one tokenizer of the regression features."""
+    return _WORD.findall(str(text).lower())
 
 
 def word_counts(captions: Iterable[str]) -> Counter[str]:

@@ -50,7 +50,6 @@ import numpy as np
 import torch
 from torch import nn
 
-from pop_pipeline.ml.models.cold_users import set_rows_to_mean_of_others
 from pop_pipeline.ml.models.losses import MarginRankingHingeLoss
 
 MODALITIES: tuple[str, ...] = ("image", "text")
@@ -181,10 +180,6 @@ class AMNL(nn.Module):
             pre_activation = projected if pre_activation is None else pre_activation + projected
         assert pre_activation is not None  # config guarantees at least one modality
         return scaled_tanh(pre_activation)
-
-    def reset_untrained_users(self, users: torch.Tensor) -> None:
-        """Give ``users`` (no training triplet) the unknown user's ``u``: the trained mean."""
-        set_rows_to_mean_of_others(self.user_preferences, users, self.config.n_users)
 
     def user_vectors(self, users: torch.Tensor) -> torch.Tensor:
         """``u_j`` for each index; the unknown index gets the mean of the known users."""

@@ -171,10 +171,6 @@ class AMNLPlus(nn.Module):
             else:
                 nn.init.normal_(parameter, mean=0.0, std=self.config.init_std)
 
-    def reset_untrained_users(self, users: torch.Tensor) -> None:
-        """Give ``users`` (no training triplet) the unknown user's ``u``: the trained mean."""
-        self.ranking.reset_untrained_users(users)
-
     @property
     def unknown_user_index(self) -> int:
         """User index that scores unseen users with the mean preference and no followees."""

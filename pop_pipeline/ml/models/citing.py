@@ -42,7 +42,6 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from pop_pipeline.ml.models.cold_users import set_rows_to_mean_of_others
 from pop_pipeline.ml.models.losses import BPRLoss
 
 MODALITIES: tuple[str, ...] = ("image", "text")
@@ -92,10 +91,6 @@ class Citing(nn.Module):
     def unknown_user_index(self) -> int:
         """User index whose vector is the mean of the known users' vectors."""
         return self.config.n_users
-
-    def reset_untrained_users(self, users: torch.Tensor) -> None:
-        """Give ``users`` (no training triplet) the unknown user's vector: the trained mean."""
-        set_rows_to_mean_of_others(self.user_preferences, users)
 
     def user_vectors(self, users: torch.Tensor) -> torch.Tensor:
         """``p_u`` per index; the unknown index gets the mean of the known users."""

@@ -124,18 +124,6 @@ def test_unknown_user_scores_with_mean_preference_and_no_followees():
         model.calculate_loss(torch.tensor([3]), *batch([3])[1:], *batch([3])[1:])
 
 
-def test_reset_untrained_user_takes_the_mean_of_the_trained_users():
-    model = toy_model()
-    model.reset_untrained_users(torch.tensor([2]))
-    mean_trained = [(USERS[0][0] + USERS[1][0]) / 2, (USERS[0][1] + USERS[1][1]) / 2]
-    assert model.user_preferences.weight[2].tolist() == pytest.approx(mean_trained)
-    assert model.user_preferences.weight[0].tolist() == pytest.approx(USERS[0])
-    # user 2 follows nobody, like the unknown user: both now score alike
-    z = hand_z()
-    assert model.score(*batch([2])).tolist() == pytest.approx([dot(mean_trained, z)], abs=1e-5)
-    assert model.score(*batch([3])).tolist() == pytest.approx([dot(mean_trained, z)], abs=1e-5)
-
-
 def test_hinge_loss_matches_hand_value():
     model = toy_model(margin=0.6)
     neg_image, neg_text = [-0.2, 0.9], [0.1, -0.3]

@@ -3,11 +3,7 @@ import torch
 from torch import nn
 
 from pop_pipeline.ml.models.bpr import BPR, BPRConfig
-from pop_pipeline.ml.models.cold_users import (
-    set_rows_to_mean_of_others,
-    untrained_users,
-    zero_rows,
-)
+from pop_pipeline.ml.models.cold_users import untrained_users, zero_rows
 from pop_pipeline.ml.models.vbpr import VBPR, VBPRConfig
 
 
@@ -23,25 +19,12 @@ def test_untrained_users_are_those_in_no_triplet():
     assert untrained_users(2, torch.tensor([0, 1])).tolist() == []
 
 
-def test_zero_rows_and_mean_of_the_other_rows():
+def test_zero_rows_zeroes_only_those_rows():
     table = embedding([[1.0, 2.0], [3.0, 6.0], [9.0, 9.0], [5.0, 1.0]])
     zero_rows(table, torch.tensor([2]))
     assert table.weight.tolist() == [[1.0, 2.0], [3.0, 6.0], [0.0, 0.0], [5.0, 1.0]]
-    table = embedding([[1.0, 2.0], [3.0, 6.0], [9.0, 9.0], [5.0, 1.0]])
-    set_rows_to_mean_of_others(table, torch.tensor([2, 3]))
-    # mean of rows 0 and 1 = (2, 4); the overall mean is then (2, 4) as well
-    assert table.weight.tolist() == [[1.0, 2.0], [3.0, 6.0], [2.0, 4.0], [2.0, 4.0]]
-    table = embedding([[1.0], [3.0], [100.0]])  # row 2 lies beyond n_rows: not averaged
-    set_rows_to_mean_of_others(table, torch.tensor([0]), n_rows=2)
-    assert table.weight.tolist() == [[3.0], [3.0], [100.0]]
     with pytest.raises(ValueError):
-        zero_rows(table, torch.tensor([3]))
-
-
-def test_mean_of_others_leaves_rows_alone_when_no_row_is_trained():
-    table = embedding([[1.0], [3.0]])
-    set_rows_to_mean_of_others(table, torch.tensor([0, 1]))
-    assert table.weight.tolist() == [[1.0], [3.0]]
+        zero_rows(table, torch.tensor([4]))
 
 
 def test_reset_users_score_exactly_like_the_unknown_user():
