@@ -9,8 +9,9 @@ quarantined with a reason and reported, never silently dropped.
 
 :func:`fit_torch_regression` trains a model of the batch contract (Hybrid CNN, UHAN, DSN) with
 :func:`~pop_pipeline.ml.training.regression_loop.train_regression` (MSE, Adam), stopping early
-on the validation split when asked and the protocol has one; :func:`fit_baseline_regression`
-fits a baseline of :mod:`pop_pipeline.training.regression_baselines`. Both return a
+on the validation split when asked and the protocol has one; a model with an observation-context
+term (UHAN, DSN) starts it at its least-squares fit on the training split.
+:func:`fit_baseline_regression` fits a baseline of :mod:`pop_pipeline.training.regression_baselines`. Both return a
 :class:`FittedRegression` with the test predictions and the losses to log.
 """
 
@@ -37,6 +38,7 @@ from pop_pipeline.datasets.regression_vocabularies import RegressionVocabularies
 from pop_pipeline.ml.models import regression_inputs as names
 from pop_pipeline.ml.models.dsn import DSN, dsn_config
 from pop_pipeline.ml.models.hybrid_cnn import HybridCNN, HybridCNNConfig
+from pop_pipeline.ml.models.observation_context import ObservationContext
 from pop_pipeline.ml.models.uhan import UHAN, uhan_config
 from pop_pipeline.ml.training.regression_loop import (
     EpochLosses,
@@ -161,6 +163,10 @@ def fit_torch_regression(
     model = build(data, train_inputs.tensors, train_mean)
     if tuple(model.required_inputs) != tuple(required_inputs):
         raise ValueError(f"model reads {model.required_inputs}, inputs built {required_inputs}")
+    context = getattr(model, "context", None)
+    if isinstance(context, ObservationContext):  # start from the linear fit of the context
+        side = train_inputs.tensors[names.SIDE_FEATURES]
+        context.fit_least_squares(side, _tensor(train_y) - train_mean)
     if validation is None:
         training = replace(training, patience=None)
     result = train_regression(

@@ -3,6 +3,7 @@ import pytest
 
 from pop_pipeline.ml.models import regression_inputs as names
 from pop_pipeline.ml.models.dsn import DSN_INPUTS
+from pop_pipeline.ml.models.observation_context import ObservationContext
 from pop_pipeline.ml.models.hybrid_cnn import HybridCNN
 from pop_pipeline.ml.models.uhan import uhan_config
 from pop_pipeline.ml.training.regression_loop import RegressionTrainingConfig
@@ -65,7 +66,7 @@ def test_training_is_deterministic(tmp_path):
             data,
             dsn_builder("dsn_l4", hidden_dim=8, n_heads=2, user_dim=4),
             _config(2),
-            required_inputs=DSN_INPUTS,
+            required_inputs=(*DSN_INPUTS, names.SIDE_FEATURES),
             feature_config=data.feature_config.__class__(max_words=4, sequence_length=4),
         )
         for _ in range(2)
@@ -73,6 +74,27 @@ def test_training_is_deterministic(tmp_path):
     np.testing.assert_array_equal(runs[0].test_predictions, runs[1].test_predictions)
     assert runs[0].estimator_spec["config"]["sequence_length"] == 4
     assert runs[0].feature_config.sequence_length == 4
+
+
+def test_the_observation_context_starts_at_the_training_splits_least_squares_fit(tmp_path):
+    data, _ = toy_data(tmp_path, "paper002")
+    required = uhan_config("uhan", n_users=1, vocab_size=1, patch_dim=1).required_inputs
+    assert required[-1] == names.SIDE_FEATURES
+    fitted = fit_torch_regression(
+        data, uhan_builder("uhan", **SMALL), _config(0), required_inputs=required
+    )
+    context = fitted.estimator.context
+    assert isinstance(context, ObservationContext)
+    inputs, _, y = data.split_inputs("train", (names.SIDE_FEATURES,), data.feature_config)
+    side = inputs.tensors[names.SIDE_FEATURES].double().numpy()
+    design = np.c_[side, np.ones(len(side))]
+    expected = np.linalg.lstsq(design, y - y.mean(), rcond=None)[0]
+    got = [
+        *context.linear.weight.detach().double().numpy().ravel(),
+        float(context.linear.bias.detach()),
+    ]
+    np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-5)
+    assert np.abs(expected[:2]).sum() > 0  # the toy data's target does depend on the context
 
 
 def test_tweets_without_features_are_quarantined_and_reported(tmp_path):

@@ -28,7 +28,8 @@ DEMO_BUDGET = {
     # paper: 512-wide everything; 64 is ample for ~2,000 training tweets and 8x cheaper
     "uhan": {"dim": 64, "epochs": 30, "patience": 4, "batch_size": 128},
     # paper: d_hidden 256, 4 heads; 64 wide with 4 heads, early stopping on validation
-    "dsn": {"hidden_dim": 64, "user_dim": 32, "epochs": 30, "patience": 4, "batch_size": 128},
+    # (batch 512 and weight decay 1e-4 are the paper's own, §4.2)
+    "dsn": {"hidden_dim": 64, "user_dim": 32, "epochs": 30, "patience": 4, "batch_size": 512},
     # paper 004's baseline family; 200 rounds with validation-chosen stopping
     "gbdt": {"max_iter": 200},
 }
@@ -68,6 +69,7 @@ class UhanModelConfig(TorchRegressionConfig):
     epochs: int = DEMO_BUDGET["uhan"]["epochs"]
     patience: int = DEMO_BUDGET["uhan"]["patience"]
     batch_size: int = DEMO_BUDGET["uhan"]["batch_size"]  # paper: 128
+    use_context: bool = True  # observation-context term (departure: ml/models/observation_context)
 
 
 class DsnModelConfig(TorchRegressionConfig):
@@ -80,7 +82,9 @@ class DsnModelConfig(TorchRegressionConfig):
     dropout: float = 0.25  # paper: 0.25
     epochs: int = DEMO_BUDGET["dsn"]["epochs"]
     patience: int = DEMO_BUDGET["dsn"]["patience"]
-    batch_size: int = DEMO_BUDGET["dsn"]["batch_size"]
+    batch_size: int = DEMO_BUDGET["dsn"]["batch_size"]  # paper: 512
+    weight_decay: float = 1e-4  # paper: 1e-4
+    use_context: bool = True  # observation-context term (departure: ml/models/observation_context)
 
 
 class BaselineModelConfig(RegressionModelConfig):

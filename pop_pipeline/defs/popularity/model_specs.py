@@ -17,7 +17,7 @@ import torch
 from pop_pipeline.datasets.popularity_targets import POPULARITY_TARGETS
 from pop_pipeline.datasets.regression_splits import PROTOCOLS
 from pop_pipeline.defs.popularity import model_configs as configs
-from pop_pipeline.ml.models.dsn import DSN_INPUTS, DSN_VARIANTS, DSNConfig
+from pop_pipeline.ml.models.dsn import DSN_VARIANTS, DSNConfig, dsn_config
 from pop_pipeline.ml.models.gbdt import GBDTConfig
 from pop_pipeline.ml.models.hybrid_cnn import HybridCNN
 from pop_pipeline.ml.models.svr_baselines import SVRConfig
@@ -92,7 +92,9 @@ def _fit_uhan(variant: str) -> FitFunction:
     def fit(data, config, device, progress):  # type: ignore[no-untyped-def]
         dim = config.dim
         sizes = dict(word_dim=dim, hidden_dim=dim, user_dim=dim, attention_dim=dim, head_dim=dim)
-        required = uhan_config(variant, n_users=1, vocab_size=1, patch_dim=1).required_inputs
+        shape = dict(n_users=1, vocab_size=1, patch_dim=1, use_context=config.use_context)
+        required = uhan_config(variant, **shape).required_inputs
+        sizes["use_context"] = config.use_context
         return fits.fit_torch_regression(
             data,
             fits.uhan_builder(variant, **sizes),
@@ -108,6 +110,7 @@ def _fit_uhan(variant: str) -> FitFunction:
 
 def _fit_dsn(variant: str) -> FitFunction:
     length = int(DSN_VARIANTS[variant].get("sequence_length", DSNConfig.sequence_length))
+    shape = dict(n_users=1, clip_dim=1, user_feature_dim=0, category_vocab_sizes=(1,))
 
     def fit(data, config, device, progress):  # type: ignore[no-untyped-def]
         sizes = dict(
@@ -115,12 +118,14 @@ def _fit_dsn(variant: str) -> FitFunction:
             n_heads=config.n_heads,
             user_dim=config.user_dim,
             dropout=config.dropout,
+            use_context=config.use_context,
         )
+        required = dsn_config(variant, **shape, use_context=config.use_context).required_inputs
         return fits.fit_torch_regression(
             data,
             fits.dsn_builder(variant, **sizes),
             _training(config),
-            required_inputs=DSN_INPUTS,
+            required_inputs=required,
             feature_config=replace(data.feature_config, sequence_length=length),
             early_stopping=config.early_stopping,
             device=device,

@@ -32,7 +32,8 @@ Ablations, as fields of one :class:`DSNConfig` (the name table :data:`DSN_VARIAN
   are removed and eq. 20's FFN reads the target alone, ``h̃ = FFN(Φ_l)`` (``W_1 ∈ R^{d×d}``).
 
 Every configuration reads the same inputs, :attr:`DSNConfig.required_inputs` (also
-``model.required_inputs``): the six sequence, user-feature and user-index tensors.
+``model.required_inputs``): the six sequence, user-feature and user-index tensors of
+:data:`DSN_INPUTS`, and the side features when the observation-context term is on.
 
 Departures and choices where the paper is silent:
 
@@ -58,6 +59,12 @@ Departures and choices where the paper is silent:
   age, one-hot month/day/hour (Table 1's SMPD entries do not exist in our world); the learned
   user embedding (``user_dim``, not in the paper) has row 0 for the unseen user.
 - ``initial_output`` sets the output bias at construction (e.g. to the training target mean).
+- Observation context (``use_context``, on by default; not in the paper): eq. 21's output plus
+  a linear term on log1p(author followers) and log1p(hours elapsed) (:data:`SIDE_FEATURES`),
+  started at the training split's least-squares fit. The one-hot posting month/day/hour of
+  Table 1 cannot extrapolate to the newer test posts of a chronological split; the numeric
+  hours elapsed can (:mod:`pop_pipeline.ml.models.observation_context`). ``use_context=False``
+  is the paper's DSN.
 """
 
 from __future__ import annotations
@@ -75,11 +82,13 @@ from pop_pipeline.ml.models.dsn_layers import (
     ResidualAdapter,
     TargetAttention,
 )
+from pop_pipeline.ml.models.observation_context import ObservationContext
 from pop_pipeline.ml.models.regression_inputs import (
     SEQUENCE_CATEGORY_IDS,
     SEQUENCE_IMAGE_EMBEDDING,
     SEQUENCE_MASK,
     SEQUENCE_TEXT_EMBEDDING,
+    SIDE_FEATURES,
     USER_FEATURES,
     USER_INDEX,
     check_batch,
@@ -123,6 +132,7 @@ class DSNConfig:
     beta: float = 0.6  # residual ratio of the textual adapter (paper: 0.6)
     use_short: bool = True  # False: no LSTM + gating local processing (w/o short-term)
     use_long: bool = True  # False: no multi-head attention (w/o long-term)
+    use_context: bool = True  # the observation-context term (departure; observation_context.py)
     initial_output: float = 0.0  # initial value of the MLP's output bias
 
     def __post_init__(self) -> None:
@@ -143,8 +153,9 @@ class DSNConfig:
 
     @property
     def required_inputs(self) -> tuple[str, ...]:
-        """The batch inputs this configuration reads (the same for every DSN variant)."""
-        return DSN_INPUTS
+        """The batch inputs this configuration reads: :data:`DSN_INPUTS`, and the side
+        features with the observation-context term."""
+        return DSN_INPUTS + ((SIDE_FEATURES,) if self.use_context else ())
 
 
 def dsn_config(name: str, **fields: object) -> DSNConfig:
@@ -200,6 +211,7 @@ class DSN(nn.Module):
         )  # eq. 21
         with torch.no_grad():
             self.mlp[3].bias.fill_(c.initial_output)
+        self.context = ObservationContext() if c.use_context else None
 
     def forward(self, batch: Mapping[str, torch.Tensor]) -> torch.Tensor:
         """The predicted popularity ``ŝ`` of each target post (the window's last), ``[B]``."""
@@ -221,7 +233,10 @@ class DSN(nn.Module):
             target = torch.cat([neighbours, target], dim=-1)
         post = self.ffn(target)  # h̃, eq. 20
         user = torch.cat([batch[USER_FEATURES], self.users(batch[USER_INDEX])], dim=-1)  # u
-        return self.mlp(torch.cat([post, user], dim=-1)).squeeze(-1)  # eq. 21
+        prediction = self.mlp(torch.cat([post, user], dim=-1)).squeeze(-1)  # eq. 21
+        if self.context is not None:
+            prediction = prediction + self.context(batch[SIDE_FEATURES])
+        return prediction
 
     def local_processing(self, posts: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         """``Φ`` of eq. 11–13 from ``f [B, L, 3d]`` (``LayerNorm(f W)`` without ``use_short``)."""

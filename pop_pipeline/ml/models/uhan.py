@@ -57,6 +57,10 @@ Departures and choices where the paper is silent:
 - Users: index 0 of the user embedding is the unseen user, a learned row like the others.
 - ``initial_output`` sets ``b²`` at construction (e.g. to the training target mean); the paper
   does not say how it initialises (Keras defaults: zero biases).
+- Observation context (``use_context``, on by default; not in the paper): eq. 22's output plus
+  a linear term on log1p(author followers) and log1p(hours elapsed) (:data:`SIDE_FEATURES`),
+  started at the training split's least-squares fit; why, and what it bought on ``demo``, in
+  :mod:`pop_pipeline.ml.models.observation_context`. ``use_context=False`` is the paper's UHAN.
 """
 
 from __future__ import annotations
@@ -67,8 +71,10 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from pop_pipeline.ml.models.observation_context import ObservationContext
 from pop_pipeline.ml.models.regression_inputs import (
     PATCH_FEATURES,
+    SIDE_FEATURES,
     USER_INDEX,
     WORD_IDS,
     WORD_MASK,
@@ -107,6 +113,7 @@ class UHANConfig:
     use_user: bool = True  # False: no user embedding anywhere (w/o u); needs use_shortcut=False
     use_visual: bool = True  # False: no image regions (w/o V)
     use_text: bool = True  # False: no caption words (w/o T)
+    use_context: bool = True  # the observation-context term (departure; observation_context.py)
     initial_output: float = 0.0  # initial value of the output bias b² of eq. 22
 
     def __post_init__(self) -> None:
@@ -129,6 +136,8 @@ class UHANConfig:
             names += (WORD_IDS, WORD_MASK)
         if self.use_user:
             names += (USER_INDEX,)
+        if self.use_context:
+            names += (SIDE_FEATURES,)
         return names
 
 
@@ -256,6 +265,7 @@ class UHAN(nn.Module):
         )  # eq. 22
         with torch.no_grad():
             self.head[2].bias.fill_(c.initial_output)
+        self.context = ObservationContext() if c.use_context else None
 
     def forward(self, batch: Mapping[str, torch.Tensor]) -> torch.Tensor:
         """The predicted popularity ``ŷ`` of each tweet of the batch, ``[B]``."""
@@ -291,7 +301,10 @@ class UHAN(nn.Module):
             raise AssertionError("no modality")
         if self.shortcut is not None and user is not None:
             joint = joint + self.shortcut(user)  # eq. 21
-        return self.head(joint).squeeze(-1)  # eq. 22
+        prediction = self.head(joint).squeeze(-1)  # eq. 22
+        if self.context is not None:
+            prediction = prediction + self.context(batch[SIDE_FEATURES])
+        return prediction
 
     def _encode_words(
         self, batch: Mapping[str, torch.Tensor]

@@ -31,6 +31,7 @@ SIZES = {
     "n_heads": 2,
     "user_dim": 3,
     "dropout": 0.1,
+    "use_context": False,  # the paper's network; the context term: test_observation_context.py
 }
 
 

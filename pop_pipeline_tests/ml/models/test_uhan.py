@@ -29,6 +29,7 @@ SIZES = {
     "user_dim": 3,
     "attention_dim": 4,
     "head_dim": 6,
+    "use_context": False,  # the paper's network; the context term: test_observation_context.py
 }
 
 
