@@ -11,8 +11,9 @@ quarantined with a reason and reported, never silently dropped.
 :func:`~pop_pipeline.ml.training.regression_loop.train_regression` (MSE, Adam), stopping early
 on the validation split when asked and the protocol has one; a model with an observation-context
 term (UHAN, DSN) starts it at its least-squares fit on the training split.
-:func:`fit_baseline_regression` fits a baseline of :mod:`pop_pipeline.training.regression_baselines`. Both return a
-:class:`FittedRegression` with the test predictions and the losses to log.
+:func:`fit_baseline_regression` fits a baseline of
+:mod:`pop_pipeline.training.regression_baselines`. Both return a :class:`FittedRegression` with
+the test predictions and the losses to log.
 """
 
 from __future__ import annotations
