@@ -13,6 +13,9 @@ HistGradientBoosting, are fitted on the protocol's training split and scored on 
 split with the protocol's metrics, on these feature sets:
 
 ``context``          log1p(author followers), log1p(hours elapsed): what every model observes.
+``context+activity`` plus an observable, label-free stand-in for the concept's trend: log1p of
+                     the number of image tweets of the same concept posted in the preceding
+                     24 hours (the world draws a post's concept more often while it trends).
 ``context+encoder``  plus what a perfect image and caption encoder would recover: image and
                      text quality and the 16-d latent content vector (as
                      ``latent_feature_ceiling.py``).
@@ -66,6 +69,20 @@ def context_features(tweets: pd.DataFrame) -> pd.DataFrame:
         },
         index=tweets.index,
     )
+
+
+ACTIVITY_HOURS = 24
+
+
+def concept_activity(tweets: pd.DataFrame, hours: int = ACTIVITY_HOURS) -> pd.Series:
+    """log1p(image tweets of the same concept in the ``hours`` before each tweet), by id."""
+    ordered = tweets.sort_values("created_at")
+    ms = ordered["created_at"].astype("datetime64[ms]").astype("int64").to_numpy()
+    counts = np.zeros(len(ordered))
+    for rows in ordered.groupby("concept").indices.values():
+        times = ms[rows]
+        counts[rows] = np.arange(len(rows)) - np.searchsorted(times, times - hours * 3_600_000)
+    return pd.Series(np.log1p(counts), index=ordered.index, name="log_concept_activity")
 
 
 def latent_features(oracle_dir: Path, tweet_ids: list[str]) -> tuple[pd.DataFrame, np.ndarray]:
@@ -173,7 +190,8 @@ def main() -> int:
 
     store = DuckDBStore(Path(args.home) / "pop.duckdb")
     tweets = store.query(
-        "SELECT tweet_id, author_followers_count, hours_elapsed FROM image_tweets"
+        "SELECT tweet_id, author_followers_count, hours_elapsed, concept, created_at "
+        "FROM image_tweets"
     ).astype({"tweet_id": str})
     tweets = tweets.set_index("tweet_id")
     targets = store.table("popularity_targets").astype({"tweet_id": str}).set_index("tweet_id")
@@ -186,11 +204,13 @@ def main() -> int:
         content, index=latent.index, columns=[f"content_{i}" for i in range(content.shape[1])]
     )
     context = context_features(tweets.loc[ids])
+    activity = context.join(concept_activity(tweets).loc[ids])
     encoder = context.join(latent[["image_quality", "text_quality"]]).join(content_frame)
     trend = encoder.join(latent[["trend_at_post", "trend_first_day"]])
     everything = context.join(latent).join(content_frame)
     feature_sets = {
         "context": context,
+        "context+activity": activity,
         "context+encoder": encoder,
         "context+encoder+trend": trend,
         "context+latent": everything,
