@@ -133,52 +133,45 @@ class SVRImageBaseline(RegressionBaseline):
         return self.model.predict(_array(inputs, names.IMAGE_EMBEDDING), side)
 
 
+class CaptionSVRBaseline(RegressionBaseline):
+    """An SVR on a caption representation and the side signals (``svr_bow``, ``svr_wordemb``):
+    the subclass names the model; fitting and predicting read the captions the same way."""
+
+    model: SVRBow | SVRWordEmbedding
+    required_inputs: ClassVar[tuple[str, ...]] = (names.SIDE_FEATURES,)
+
+    def fit(
+        self,
+        inputs: RegressionInputs,
+        frame: pd.DataFrame,
+        targets: npt.ArrayLike,
+        validation: Validation | None = None,
+    ) -> Self:
+        self.model.fit(_captions(inputs, frame), _array(inputs, names.SIDE_FEATURES), targets)
+        return self
+
+    def predict(self, inputs: RegressionInputs, frame: pd.DataFrame) -> np.ndarray:
+        return self.model.predict(_captions(inputs, frame), _array(inputs, names.SIDE_FEATURES))
+
+
+def _captions(inputs: RegressionInputs, frame: pd.DataFrame) -> list[str]:
+    return list(aligned_frame(inputs, frame)["text"].fillna("").astype(str))
+
+
 @dataclass
-class SVRBowBaseline(RegressionBaseline):
+class SVRBowBaseline(CaptionSVRBaseline):
     """``svr_bow``: SVR on [binary bag of words of the caption, side signals]."""
 
     model: SVRBow = field(default_factory=SVRBow)
     name: ClassVar[str] = "svr_bow"
-    required_inputs: ClassVar[tuple[str, ...]] = (names.SIDE_FEATURES,)
-
-    def fit(
-        self,
-        inputs: RegressionInputs,
-        frame: pd.DataFrame,
-        targets: npt.ArrayLike,
-        validation: Validation | None = None,
-    ) -> Self:
-        captions = list(aligned_frame(inputs, frame)["text"].fillna("").astype(str))
-        self.model.fit(captions, _array(inputs, names.SIDE_FEATURES), targets)
-        return self
-
-    def predict(self, inputs: RegressionInputs, frame: pd.DataFrame) -> np.ndarray:
-        captions = list(aligned_frame(inputs, frame)["text"].fillna("").astype(str))
-        return self.model.predict(captions, _array(inputs, names.SIDE_FEATURES))
 
 
 @dataclass
-class SVRWordEmbeddingBaseline(RegressionBaseline):
+class SVRWordEmbeddingBaseline(CaptionSVRBaseline):
     """``svr_wordemb``: SVR on [mean PPMI–SVD word vector of the caption, side signals]."""
 
     model: SVRWordEmbedding = field(default_factory=SVRWordEmbedding)
     name: ClassVar[str] = "svr_wordemb"
-    required_inputs: ClassVar[tuple[str, ...]] = (names.SIDE_FEATURES,)
-
-    def fit(
-        self,
-        inputs: RegressionInputs,
-        frame: pd.DataFrame,
-        targets: npt.ArrayLike,
-        validation: Validation | None = None,
-    ) -> Self:
-        captions = list(aligned_frame(inputs, frame)["text"].fillna("").astype(str))
-        self.model.fit(captions, _array(inputs, names.SIDE_FEATURES), targets)
-        return self
-
-    def predict(self, inputs: RegressionInputs, frame: pd.DataFrame) -> np.ndarray:
-        captions = list(aligned_frame(inputs, frame)["text"].fillna("").astype(str))
-        return self.model.predict(captions, _array(inputs, names.SIDE_FEATURES))
 
 
 GBDT_TABULAR = (names.SIDE_FEATURES, names.USER_FEATURES, names.CATEGORY_IDS)
