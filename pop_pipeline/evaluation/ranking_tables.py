@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import pandas as pd
 
+from pop_pipeline.evaluation.markdown_tables import ORACLE, RANDOM, metrics_markdown
 from pop_pipeline.ml.metrics.ranking import (
     AMNL_METRICS,
     DSEMPRE_METRICS,
@@ -24,8 +25,6 @@ from pop_pipeline.ml.metrics.ranking import (
     ranking_metrics,
 )
 
-RANDOM = "random"
-ORACLE = "oracle"
 TASK = "retweet_ranking"
 PROTOCOL = "amnl"
 DSEMPRE_PROTOCOL = "dsempre"
@@ -97,22 +96,4 @@ def markdown_table(table: pd.DataFrame) -> str:
     metrics = [m for m in METRIC_LABELS if m in present] + [
         m for m in present if m not in METRIC_LABELS
     ]
-    wide = table.pivot_table(index="model", columns="metric", values="value", dropna=False)
-    norm = table.pivot_table(index="model", columns="metric", values="normalised", dropna=False)
-    special = [m for m in (ORACLE, RANDOM) if m in wide.index]
-    models = [m for m in wide.sort_values(metrics[-1], ascending=False).index if m not in special]
-    header = [
-        "model",
-        *(METRIC_LABELS.get(m, m) for m in metrics),
-        *(f"{METRIC_LABELS.get(m, m)} (norm.)" for m in metrics),
-    ]
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    for model in [*models, *special]:
-        cells = [f"{wide.loc[model, m]:.4f}" for m in metrics]
-        cells += [_fmt(norm.loc[model, m]) for m in metrics]
-        lines.append(f"| {model} | " + " | ".join(cells) + " |")
-    return "\n".join(lines)
-
-
-def _fmt(value: float) -> str:
-    return "" if value != value else f"{value:.3f}"
+    return metrics_markdown(table, metrics, METRIC_LABELS, sort_by=metrics[-1], ascending=False)

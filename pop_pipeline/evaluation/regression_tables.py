@@ -19,10 +19,9 @@ from collections.abc import Sequence
 import pandas as pd
 
 from pop_pipeline.datasets.regression_splits import PROTOCOLS
+from pop_pipeline.evaluation.markdown_tables import ORACLE, RANDOM, metrics_markdown
 from pop_pipeline.ml.metrics.regression import oracle_normalised, regression_metrics
 
-RANDOM = "random"
-ORACLE = "oracle"
 TASK = "popularity_regression"
 METRIC_LABELS = {"medae": "MedAE", "spearman": "Spearman", "mse": "MSE", "mae": "MAE"}
 TABLE_COLUMNS = (
@@ -104,25 +103,7 @@ def regression_markdown_table(table: pd.DataFrame, main_metric: str | None = Non
     metrics = [m for m in order if m in present] + [m for m in present if m not in order]
     if main_metric is None and protocol is not None and protocol.main_metric in present:
         main_metric = protocol.main_metric
-    wide = table.pivot_table(index="model", columns="metric", values="value", dropna=False)
-    norm = table.pivot_table(index="model", columns="metric", values="normalised", dropna=False)
     key = main_metric or metrics[-1]
-    ascending = key in ("medae", "mse", "mae")
-    special = [m for m in (ORACLE, RANDOM) if m in wide.index]
-    models = [m for m in wide.sort_values(key, ascending=ascending).index if m not in special]
-    header = [
-        "model",
-        *(METRIC_LABELS.get(m, m) for m in metrics),
-        *(f"{METRIC_LABELS.get(m, m)} (norm.)" for m in metrics),
-    ]
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    for model in [*models, *special]:
-        cells = [f"{wide.loc[model, m]:.4f}" for m in metrics]
-        cells += [_normalised(norm.loc[model, m]) for m in metrics]
-        lines.append(f"| {model} | " + " | ".join(cells) + " |")
-    return "\n".join(lines)
-
-
-def _normalised(value: float) -> str:
-    """Three decimals, blank for NaN, never ``-0.000``."""
-    return "" if value != value else f"{round(float(value), 3) + 0.0:.3f}"
+    return metrics_markdown(
+        table, metrics, METRIC_LABELS, sort_by=key, ascending=key in ("medae", "mse", "mae")
+    )
