@@ -17,11 +17,10 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import pandas as pd
 
-from pop_pipeline.evaluation.markdown_tables import ORACLE, RANDOM, metrics_markdown
+from pop_pipeline.evaluation.metrics_tables import ORACLE, RANDOM, long_rows, metrics_markdown
 from pop_pipeline.ml.metrics.ranking import (
     AMNL_METRICS,
     DSEMPRE_METRICS,
-    oracle_normalised,
     ranking_metrics,
 )
 
@@ -66,26 +65,7 @@ def ranking_metrics_table(
         values[str(model)] = ranking_metrics(
             frame[["user_id", "tweet_id", "label", "score"]], metrics
         )
-    rows = []
-    for model, by_metric in values.items():
-        for metric, value in by_metric.items():
-            normalised = (
-                oracle_normalised(value, values[RANDOM][metric], values[ORACLE][metric])
-                if ORACLE in values
-                else float("nan")
-            )
-            rows.append(
-                {
-                    "model": model,
-                    "task": TASK,
-                    "protocol": protocol,
-                    "train_fraction": train_fraction,
-                    "metric": metric,
-                    "value": float(value),
-                    "normalised": float(normalised),
-                }
-            )
-    return pd.DataFrame(rows)
+    return long_rows(values, task=TASK, protocol=protocol, train_fraction=train_fraction)
 
 
 def markdown_table(table: pd.DataFrame) -> str:

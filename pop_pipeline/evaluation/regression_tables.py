@@ -19,8 +19,8 @@ from collections.abc import Sequence
 import pandas as pd
 
 from pop_pipeline.datasets.regression_splits import PROTOCOLS
-from pop_pipeline.evaluation.markdown_tables import ORACLE, RANDOM, metrics_markdown
-from pop_pipeline.ml.metrics.regression import oracle_normalised, regression_metrics
+from pop_pipeline.evaluation.metrics_tables import ORACLE, RANDOM, long_rows, metrics_markdown
+from pop_pipeline.ml.metrics.regression import regression_metrics
 
 TASK = "popularity_regression"
 METRIC_LABELS = {"medae": "MedAE", "spearman": "Spearman", "mse": "MSE", "mae": "MAE"}
@@ -70,27 +70,9 @@ def regression_metrics_table(
         values[str(model)] = regression_metrics(
             truth.loc[ids].to_numpy(float), frame["prediction"].to_numpy(float), metrics
         )
-    rows = []
-    for model, by_metric in values.items():
-        for metric, value in by_metric.items():
-            normalised = (
-                oracle_normalised(value, values[RANDOM][metric], values[ORACLE][metric])
-                if ORACLE in values
-                else float("nan")
-            )
-            rows.append(
-                {
-                    "model": model,
-                    "task": TASK,
-                    "protocol": protocol,
-                    "target": target,
-                    "train_fraction": train_fraction,
-                    "metric": metric,
-                    "value": float(value),
-                    "normalised": float(normalised),
-                }
-            )
-    return pd.DataFrame(rows, columns=list(TABLE_COLUMNS))
+    return long_rows(
+        values, task=TASK, protocol=protocol, target=target, train_fraction=train_fraction
+    )[list(TABLE_COLUMNS)]
 
 
 def regression_markdown_table(table: pd.DataFrame, main_metric: str | None = None) -> str:

@@ -1,6 +1,8 @@
-"""The markdown shape every metrics table shares (ranking and regression, papers' layout).
+"""The shape every metrics table shares, ranking and regression alike.
 
-Models as rows, sorted on one metric, the ``oracle`` and ``random`` rows last; the metrics as
+Long rows (one per model and metric, with the oracle-normalised value: 0 = the ``random`` row,
+1 = the ``oracle`` row) as stored in DuckDB's ``metrics``, and their markdown in the papers'
+layout: models as rows, sorted on one metric, ``oracle`` and ``random`` last; the metrics as
 columns in the given order, then the same metrics' oracle-normalised values.
 """
 
@@ -10,8 +12,34 @@ from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
+from pop_pipeline.ml.metrics.regression import oracle_normalised
+
 RANDOM = "random"
 ORACLE = "oracle"
+
+
+def long_rows(values: Mapping[str, Mapping[str, float]], **columns: object) -> pd.DataFrame:
+    """One row per (model, metric) of ``values`` (model → metric → value): ``columns`` (task,
+    protocol, …) then model, metric, value and the oracle-normalised value (NaN without an
+    ``oracle`` entry)."""
+    rows = []
+    for model, by_metric in values.items():
+        for metric, value in by_metric.items():
+            normalised = (
+                oracle_normalised(value, values[RANDOM][metric], values[ORACLE][metric])
+                if ORACLE in values
+                else float("nan")
+            )
+            rows.append(
+                {
+                    "model": model,
+                    **columns,
+                    "metric": metric,
+                    "value": float(value),
+                    "normalised": float(normalised),
+                }
+            )
+    return pd.DataFrame(rows)
 
 
 def metrics_markdown(
