@@ -24,6 +24,7 @@ from pop_pipeline_tests.lineage_runs import (
     RANKING_MODELS,
     REGRESSION_MODELS,
 )
+from pop_pipeline_tests.pop_cli import run_pop_cli
 
 AMNL_FRACTIONS = (0.6, 0.7, 0.8)
 TABLE_IV_ABLATIONS = ("amnl_i", "amnl_d", "amnl_hfunc", "amnl_plus_i", "amnl_plus_hfunc")
@@ -326,13 +327,8 @@ def test_champions_loaded_in_a_fresh_process_score_like_the_metrics_asset(store,
 
 
 def test_metrics_command_prints_the_json_contract(lineage, project_home):
-    out = subprocess.run(
-        [sys.executable, "-m", "pop_pipeline.cli", "metrics", "--json"],
-        env=dict(os.environ),
-        capture_output=True,
-        text=True,
-        check=True,
-    )
+    out = run_pop_cli("metrics", "--json")
+    assert out.returncode == 0, out.stderr
     records = json.loads(out.stdout)
     regression = [r for r in records if r["task"] == "popularity_regression"]
     records = [r for r in records if r["task"] == "retweet_ranking"]
@@ -478,25 +474,16 @@ def test_predict_command_scores_raw_v2_tweets_like_the_registered_model(
         )["user_id"]
     )
 
-    out = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pop_pipeline.cli",
-            "predict",
-            "--model",
-            f"pop-{model_name}@champion",
-            "--input",
-            str(tmp_path / "input.jsonl"),
-            "--users",
-            ",".join(users),
-            "--output",
-            str(tmp_path / "scores.jsonl"),
-        ],
-        env=dict(os.environ),
-        capture_output=True,
-        text=True,
-        timeout=300,
+    out = run_pop_cli(
+        "predict",
+        "--model",
+        f"pop-{model_name}@champion",
+        "--input",
+        str(tmp_path / "input.jsonl"),
+        "--users",
+        ",".join(users),
+        "--output",
+        str(tmp_path / "scores.jsonl"),
     )
     assert out.returncode == 0, out.stderr
     assert "invalid_json" in out.stderr  # the broken line is reported, the rest scored
@@ -589,25 +576,16 @@ def test_predict_command_predicts_popularity_of_new_tweets_with_regression_model
     (tmp_path / "input.jsonl").write_text("\n".join(lines) + "\n")
     observed = "2026-12-01T00:00:00Z"
 
-    out = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pop_pipeline.cli",
-            "predict",
-            "--model",
-            f"pop-{model_name}@champion",
-            "--input",
-            str(tmp_path / "input.jsonl"),
-            "--observed-at",
-            observed,
-            "--output",
-            str(tmp_path / "predictions.jsonl"),
-        ],
-        env=dict(os.environ),
-        capture_output=True,
-        text=True,
-        timeout=300,
+    out = run_pop_cli(
+        "predict",
+        "--model",
+        f"pop-{model_name}@champion",
+        "--input",
+        str(tmp_path / "input.jsonl"),
+        "--observed-at",
+        observed,
+        "--output",
+        str(tmp_path / "predictions.jsonl"),
     )
     assert out.returncode == 0, out.stderr
     predicted = pd.read_json(tmp_path / "predictions.jsonl", lines=True, dtype={"tweet_id": str})

@@ -63,14 +63,24 @@ class StoredRegressionHistory:
     embeddings: TweetEmbeddingTable  # stored image and caption embeddings
 
     @classmethod
-    def from_store(cls, store: DuckDBStore) -> StoredRegressionHistory:
+    def from_store(
+        cls,
+        store: DuckDBStore,
+        *,
+        tweets: pd.DataFrame | None = None,
+        embeddings: TweetEmbeddingTable | None = None,
+    ) -> StoredRegressionHistory:
+        """The stored history; ``tweets`` (``load_regression_tweets``) and ``embeddings`` a
+        caller has already read are used instead of reading them again."""
         users = store.query(
             f"SELECT user_id, {', '.join(USER_COLUMNS)}, created_at FROM raw_users ORDER BY user_id"
         )
         return cls(
-            tweets=load_regression_tweets(store),
+            tweets=tweets if tweets is not None else load_regression_tweets(store),
             users=users,
-            embeddings=TweetEmbeddingTable.from_store(store),
+            embeddings=embeddings
+            if embeddings is not None
+            else TweetEmbeddingTable.from_store(store),
         )
 
 

@@ -24,6 +24,7 @@ dataclass of fitted numpy/scikit-learn objects, so ``joblib`` pickles it.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import ClassVar, Self
 
@@ -68,12 +69,13 @@ def _array(inputs: RegressionInputs, name: str) -> np.ndarray:
 
 
 @dataclass
-class RegressionBaseline:
+class RegressionBaseline(ABC):
     """Common shape of the wrappers: a name, the inputs it reads, fit and predict."""
 
     name: ClassVar[str]
     required_inputs: ClassVar[tuple[str, ...]]
 
+    @abstractmethod
     def fit(
         self,
         inputs: RegressionInputs,
@@ -81,10 +83,11 @@ class RegressionBaseline:
         targets: npt.ArrayLike,
         validation: Validation | None = None,
     ) -> Self:
-        raise NotImplementedError
+        """Fit on the training split; ``validation`` = (inputs, frame, targets) where used."""
 
+    @abstractmethod
     def predict(self, inputs: RegressionInputs, frame: pd.DataFrame) -> np.ndarray:
-        raise NotImplementedError
+        """One prediction per row of ``inputs``, in its order."""
 
 
 @dataclass

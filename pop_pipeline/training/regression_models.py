@@ -112,8 +112,31 @@ class FittedRegression:
 TorchBuilder = Callable[[RegressionTrainingData, Mapping[str, torch.Tensor], float], nn.Module]
 
 
-def _quarantine(parts: dict[str, RegressionInputs]) -> pd.DataFrame:
-    frames = [inputs.quarantine.assign(split=split) for split, inputs in parts.items()]
+SplitPart = tuple[RegressionInputs, pd.DataFrame, np.ndarray]  # inputs, frame, aligned targets
+
+
+def _split_parts(
+    data: RegressionTrainingData,
+    required: tuple[str, ...],
+    config: RegressionFeatureConfig,
+    with_validation: bool,
+) -> dict[str, SplitPart]:
+    """The built train, validation (when asked and the protocol has one) and test splits.
+
+    Raises:
+        ValueError: no train or no test tweet has the inputs the model needs.
+    """
+    splits = ["train", "test"]
+    if with_validation and data.has_split("validation"):
+        splits.insert(1, "validation")
+    parts = {split: data.split_inputs(split, required, config) for split in splits}
+    for split in ("train", "test"):
+        _check_rows(data.protocol, split, parts[split][0])
+    return parts
+
+
+def _quarantine(parts: dict[str, SplitPart]) -> pd.DataFrame:
+    frames = [part[0].quarantine.assign(split=split) for split, part in parts.items()]
     frames = [frame for frame in frames if len(frame)]
     if not frames:
         return pd.DataFrame(columns=[*QUARANTINE_COLUMNS, "split"])
@@ -147,18 +170,13 @@ def fit_torch_regression(
     """
     started = time.perf_counter()
     config = feature_config or data.feature_config
-    train_inputs, _, train_y = data.split_inputs("train", required_inputs, config)
-    _check_rows(data.protocol, "train", train_inputs)
-    parts = {"train": train_inputs}
+    parts = _split_parts(data, tuple(required_inputs), config, early_stopping)
+    train_inputs, _, train_y = parts["train"]
+    test_inputs, _, test_y = parts["test"]
     validation = None
-    if early_stopping and data.has_split("validation"):
-        val_inputs, _, val_y = data.split_inputs("validation", required_inputs, config)
-        parts["validation"] = val_inputs
-        if val_inputs.tweet_ids:
-            validation = RegressionData(val_inputs.tensors, _tensor(val_y))
-    test_inputs, _, test_y = data.split_inputs("test", required_inputs, config)
-    _check_rows(data.protocol, "test", test_inputs)
-    parts["test"] = test_inputs
+    if "validation" in parts and parts["validation"][0].tweet_ids:
+        val_inputs, _, val_y = parts["validation"]
+        validation = RegressionData(val_inputs.tensors, _tensor(val_y))
     train_mean = float(train_y.mean())
     seed_everything(training.seed)  # the initial weights, not only the training order
     model = build(data, train_inputs.tensors, train_mean)
@@ -197,7 +215,7 @@ def fit_torch_regression(
             epoch.validation_loss for epoch in result.history if epoch.validation_loss is not None
         ],
         best_epoch=result.best_epoch,
-        rows={split: len(inputs.tweet_ids) for split, inputs in parts.items()},
+        rows={split: len(part[0].tweet_ids) for split, part in parts.items()},
         quarantine=_quarantine(parts),
         seconds=time.perf_counter() - started,
         metadata={
@@ -220,18 +238,12 @@ def fit_baseline_regression(
     started = time.perf_counter()
     required = tuple(baseline.required_inputs)
     config = data.feature_config
-    train_inputs, train_frame, train_y = data.split_inputs("train", required, config)
-    _check_rows(data.protocol, "train", train_inputs)
-    parts = {"train": train_inputs}
-    validation = None
-    if early_stopping and data.has_split("validation"):
-        val_inputs, val_frame, val_y = data.split_inputs("validation", required, config)
-        parts["validation"] = val_inputs
-        if val_inputs.tweet_ids:
-            validation = (val_inputs, val_frame, val_y)
-    test_inputs, test_frame, test_y = data.split_inputs("test", required, config)
-    _check_rows(data.protocol, "test", test_inputs)
-    parts["test"] = test_inputs
+    parts = _split_parts(data, required, config, early_stopping)
+    train_inputs, train_frame, train_y = parts["train"]
+    test_inputs, test_frame, test_y = parts["test"]
+    validation = parts.get("validation")
+    if validation is not None and not validation[0].tweet_ids:
+        validation = None
     baseline.fit(train_inputs, train_frame, train_y, validation)
     predictions = np.asarray(baseline.predict(test_inputs, test_frame), dtype=np.float64)
     best = getattr(getattr(baseline, "model", None), "best_iteration", None)
@@ -245,7 +257,7 @@ def fit_baseline_regression(
         test_predictions=predictions,
         train_mean=float(train_y.mean()),
         best_epoch=best,
-        rows={split: len(inputs.tweet_ids) for split, inputs in parts.items()},
+        rows={split: len(part[0].tweet_ids) for split, part in parts.items()},
         quarantine=_quarantine(parts),
         seconds=time.perf_counter() - started,
         metadata=_baseline_params(baseline),

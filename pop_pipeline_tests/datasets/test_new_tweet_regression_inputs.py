@@ -18,62 +18,29 @@ from pop_pipeline.ml.clip.architectures import IN_DOMAIN_MODEL
 from pop_pipeline.ml.clip.encoding import encode_images, encode_texts
 from pop_pipeline.ml.clip.factory import create_clip
 from pop_pipeline.ml.models import regression_inputs as names
-
-USERS = pd.DataFrame(
-    {
-        "user_id": ["a", "b"],
-        "followers_count": [9, 99],
-        "following_count": [1, 3],
-        "tweet_count": [10, 30],
-        "listed_count": [0, 2],
-        "created_at": pd.to_datetime(["2026-02-01", "2026-02-21"]),
-    }
-)
-
-
-def _stored_tweets() -> pd.DataFrame:
-    """Three stored posts at 10:00, 11:00, 12:00 by a, b, a."""
-    return pd.DataFrame(
-        {
-            "tweet_id": ["1", "2", "3"],
-            "author_id": ["a", "b", "a"],
-            "created_at": pd.to_datetime(
-                ["2026-03-01 10:00", "2026-03-01 11:00", "2026-03-01 12:00"]
-            ),
-            "text": ["red cat", "red dog", "blue cat"],
-            "media_uri": ["stored"] * 3,
-            "hours_elapsed": [100.0, 99.0, 98.0],
-            "category": ["Art", "Tech", "Art"],
-            "subcategory": ["Music"] * 3,
-            "concept": ["Guitar"] * 3,
-            "author_followers_count": [9, 99, 9],
-            "author_following_count": [1, 3, 1],
-            "author_tweet_count": [10, 30, 10],
-            "author_listed_count": [0, 2, 0],
-            "author_created_at": pd.to_datetime(["2026-02-01", "2026-02-21", "2026-02-01"]),
-        }
-    )[list(REGRESSION_TWEET_COLUMNS)]
+from pop_pipeline_tests.registry.regression_fixtures import USERS, stored_tweets
 
 
 def _history(dim: int) -> StoredRegressionHistory:
-    """Stored embeddings: image row of tweet k is k·e_0, text row k·e_1."""
+    """The fixtures' three stored posts (10:00, 11:00, 12:00 by 101, 102, 101); image row of
+    tweet k is k·e_0, text row k·e_1."""
     values = np.array([1.0, 2.0, 3.0], dtype=np.float32)
     image = np.zeros((3, dim), dtype=np.float32)
     text = np.zeros((3, dim), dtype=np.float32)
     image[:, 0], text[:, 1] = values, values
     return StoredRegressionHistory(
-        tweets=_stored_tweets(),
+        tweets=stored_tweets(),
         users=USERS,
         embeddings=TweetEmbeddingTable(("1", "2", "3"), image, text),
     )
 
 
 def _prediction_input(photo: str) -> pd.DataFrame:
-    """What read_prediction_input yields: a known author (b) and an unseen one (z)."""
+    """What read_prediction_input yields: a known author (102) and an unseen one (z)."""
     return pd.DataFrame(
         {
             "tweet_id": ["8", "9"],
-            "author_id": ["b", "z"],
+            "author_id": ["102", "z"],
             "created_at": ["2026-03-01T11:30:00.000Z", "2026-03-01T09:00:00Z"],
             "text": ["red cat", "zebra"],
             "comments": ["", ""],
@@ -87,7 +54,7 @@ def test_new_tweet_frame_takes_known_authors_from_the_store_and_counts_hours_to_
     frame = new_tweet_frame(_prediction_input("p.png"), USERS, pd.Timestamp("2026-03-02 11:30"))
     assert list(frame.columns) == list(REGRESSION_TWEET_COLUMNS)
     assert frame["hours_elapsed"].tolist() == [24.0, 26.5]
-    # b is stored: the stored counts win; z is unseen: the input's followers, the rest unknown
+    # 102 is stored: the stored counts win; z is unseen: the input's followers, the rest unknown
     assert frame["author_followers_count"].tolist() == [99.0, 7.0]
     assert frame["author_following_count"].iloc[0] == 3 and np.isnan(
         frame["author_following_count"].iloc[1]
@@ -109,7 +76,7 @@ def test_cheap_inputs_need_no_clip_and_unseen_users_map_to_zero():
         observed_at=pd.Timestamp("2026-03-01 12:30"),
     )
     assert built.tweet_ids == ["8", "9"] and built.quarantine.empty
-    # training users: a (2 tweets) = 1, b = 2; z unseen = 0
+    # training users: 101 (2 tweets) = 1, 102 = 2; z unseen = 0
     assert built.tensors[names.USER_INDEX].tolist() == [2, 0]
     # log1p(99 stored followers) = ln 100, log1p(1 hour) = ln 2
     assert built.tensors[names.SIDE_FEATURES][0].tolist() == pytest.approx([np.log(100), np.log(2)])

@@ -1,9 +1,6 @@
 """``pop predict`` for a registered regression model, in a fresh process (as a user runs it)."""
 
 import json
-import os
-import subprocess
-import sys
 
 import mlflow
 import numpy as np
@@ -12,6 +9,7 @@ import pytest
 
 from pop_pipeline.registry.regression_packages import publish_regression_model
 from pop_pipeline.scoring.prediction_input import read_prediction_input
+from pop_pipeline_tests.pop_cli import run_pop_cli
 from pop_pipeline_tests.registry import regression_fixtures as fx
 
 
@@ -96,25 +94,17 @@ def registered(tmp_path):
 def test_pop_predict_scores_new_tweets_with_a_regression_model(tmp_path, registered):
     uri, package = registered
     _input_file(tmp_path)
-    out = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pop_pipeline.cli",
-            "predict",
-            "--model",
-            "pop-dsn_l4@champion",
-            "--input",
-            str(tmp_path / "input.jsonl"),
-            "--observed-at",
-            "2026-03-02T12:00:00Z",
-            "--output",
-            str(tmp_path / "predictions.jsonl"),
-        ],
-        env={**os.environ, "MLFLOW_TRACKING_URI": uri},
-        capture_output=True,
-        text=True,
-        timeout=300,
+    out = run_pop_cli(
+        "predict",
+        "--model",
+        "pop-dsn_l4@champion",
+        "--input",
+        str(tmp_path / "input.jsonl"),
+        "--observed-at",
+        "2026-03-02T12:00:00Z",
+        "--output",
+        str(tmp_path / "predictions.jsonl"),
+        env={"MLFLOW_TRACKING_URI": uri},
     )
     assert out.returncode == 0, out.stderr
     assert "invalid_json" in out.stderr  # the broken line
@@ -142,23 +132,15 @@ def test_pop_predict_scores_new_tweets_with_a_regression_model(tmp_path, registe
 def test_pop_predict_refuses_a_bad_observed_at(tmp_path, registered):
     uri, _ = registered
     _input_file(tmp_path)
-    out = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pop_pipeline.cli",
-            "predict",
-            "--model",
-            "pop-dsn_l4@champion",
-            "--input",
-            str(tmp_path / "input.jsonl"),
-            "--observed-at",
-            "yesterday-ish",
-        ],
-        env={**os.environ, "MLFLOW_TRACKING_URI": uri},
-        capture_output=True,
-        text=True,
-        timeout=300,
+    out = run_pop_cli(
+        "predict",
+        "--model",
+        "pop-dsn_l4@champion",
+        "--input",
+        str(tmp_path / "input.jsonl"),
+        "--observed-at",
+        "yesterday-ish",
+        env={"MLFLOW_TRACKING_URI": uri},
     )
     assert out.returncode == 2
     assert "observed_at 'yesterday-ish'" in out.stderr

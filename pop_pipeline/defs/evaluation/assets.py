@@ -3,11 +3,11 @@
 from pathlib import Path
 
 import dagster as dg
-import mlflow
 import numpy as np
 import pandas as pd
 
 from pop_pipeline.datasets.chronological_splits import AMNL_TRAIN_FRACTIONS
+from pop_pipeline.defs.evaluation.tables_report import log_tables_run, tables_metadata
 from pop_pipeline.defs.resources import DuckDBResource, MlflowResource, RawDataResource
 from pop_pipeline.defs.training.model_specs import RANKING_MODEL_SPECS
 from pop_pipeline.evaluation.ranking_tables import (
@@ -18,7 +18,6 @@ from pop_pipeline.evaluation.ranking_tables import (
     markdown_table,
     ranking_metrics_table,
 )
-from pop_pipeline.registry.publish import mlflow_metric_key
 from pop_pipeline.settings import get_settings
 from pop_pipeline.storage.duckdb_store import DuckDBStore
 from pop_pipeline.training.ranking_data import PROTOCOL_TABLES
@@ -144,28 +143,20 @@ def ranking_metrics(
         f"### {_heading(*_split_key(key))}\n\n{text}" for key, text in markdown.items()
     )
     mlflow_tracking.configure()
-    with mlflow.start_run(run_name="pop-metrics") as run:
-        mlflow.set_tags({"pop.task": "retweet_ranking", "pop.protocols": ",".join(markdown)})
-        mlflow.log_params({"tables": ",".join(markdown)})
-        mlflow.log_metrics(
-            {
-                f"{row.protocol}.{row.train_fraction:.2f}.{row.model}."
-                f"{mlflow_metric_key(row.metric)}": row.value
-                for row in every.itertuples()
-                if row.value == row.value
-            }
-        )
-        mlflow.log_text(report, "ranking_metrics.md")
-        mlflow.log_table(every, "ranking_metrics.json")
+    run_id = log_tables_run(
+        run_name="pop-metrics",
+        tags={"pop.task": "retweet_ranking", "pop.protocols": ",".join(markdown)},
+        params={"tables": ",".join(markdown)},
+        every=every,
+        metric_prefix=lambda row: f"{row.protocol}.{row.train_fraction:.2f}",
+        report=report,
+        artifact_stem="ranking_metrics",
+    )
     return dg.MaterializeResult(
         metadata={
-            "tables": dg.MetadataValue.md(report),
-            **{f"table_{key}": dg.MetadataValue.md(text) for key, text in markdown.items()},
+            **tables_metadata(report, markdown, tables),
             "candidates": dg.MetadataValue.json(candidates),
-            "models": dg.MetadataValue.json(
-                {key: sorted(set(t["model"])) for key, t in zip(markdown, tables, strict=True)}
-            ),
-            "mlflow_run_id": run.info.run_id,
+            "mlflow_run_id": run_id,
         }
     )
 

@@ -3,11 +3,11 @@
 import time
 
 import dagster as dg
-import mlflow
 import pandas as pd
 
 from pop_pipeline.datasets.popularity_targets import POPULARITY_TARGETS
 from pop_pipeline.datasets.regression_splits import PROTOCOLS
+from pop_pipeline.defs.evaluation.tables_report import log_tables_run, tables_metadata
 from pop_pipeline.defs.popularity.data_assets import SPLITS_TABLE, TARGETS_TABLE
 from pop_pipeline.defs.popularity.model_assets import PREDICTIONS_TABLE
 from pop_pipeline.defs.popularity.model_specs import REGRESSION_MODEL_SPECS
@@ -17,7 +17,6 @@ from pop_pipeline.evaluation.regression_tables import (
     regression_markdown_table,
     regression_metrics_table,
 )
-from pop_pipeline.registry.publish import mlflow_metric_key
 from pop_pipeline.settings import get_settings
 from pop_pipeline.storage.duckdb_store import DuckDBStore
 from pop_pipeline.world.oracle import WorldOracle
@@ -129,29 +128,20 @@ def regression_metrics(
     every = pd.concat(tables, ignore_index=True)
     report = "\n\n".join(f"### {key}\n\n{text}" for key, text in markdown.items())
     mlflow_tracking.configure()
-    with mlflow.start_run(run_name="pop-regression-metrics") as run:
-        mlflow.set_tags({"pop.task": TASK, "pop.tables": ",".join(markdown)})
-        mlflow.log_params({"tables": ",".join(markdown), "oracle_draws": config.oracle_draws})
-        mlflow.log_metrics(
-            {
-                f"{row.protocol}.{row.target}.{row.model}.{mlflow_metric_key(row.metric)}": (
-                    row.value
-                )
-                for row in every.itertuples()
-                if row.value == row.value
-            }
-        )
-        mlflow.log_text(report, "regression_metrics.md")
-        mlflow.log_table(every, "regression_metrics.json")
+    run_id = log_tables_run(
+        run_name="pop-regression-metrics",
+        tags={"pop.task": TASK, "pop.tables": ",".join(markdown)},
+        params={"tables": ",".join(markdown), "oracle_draws": config.oracle_draws},
+        every=every,
+        metric_prefix=lambda row: f"{row.protocol}.{row.target}",
+        report=report,
+        artifact_stem="regression_metrics",
+    )
     return dg.MaterializeResult(
         metadata={
-            "tables": dg.MetadataValue.md(report),
-            **{f"table_{key}": dg.MetadataValue.md(text) for key, text in markdown.items()},
-            "models": dg.MetadataValue.json(
-                {key: sorted(set(t["model"])) for key, t in zip(markdown, tables, strict=True)}
-            ),
+            **tables_metadata(report, markdown, tables),
             "oracle_draws": config.oracle_draws,
             "oracle_seconds": round(oracle_seconds, 1),
-            "mlflow_run_id": run.info.run_id,
+            "mlflow_run_id": run_id,
         }
     )

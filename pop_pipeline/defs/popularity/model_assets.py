@@ -190,7 +190,9 @@ def build_regression_model_asset(spec: RegressionModelSpec) -> dg.AssetsDefiniti
             needs_embeddings="tweet_embeddings" in spec.feature_deps,
             needs_patches="tweet_patch_features" in spec.feature_deps,
         )
-        history = StoredRegressionHistory.from_store(store)
+        history = StoredRegressionHistory.from_store(
+            store, tweets=stored.tweets, embeddings=stored.sources.embeddings
+        )
         clip_dir = None
         if "clip_encoder" in spec.feature_deps or "tweet_patch_features" in spec.feature_deps:
             clip_dir = Path(store.query("SELECT package_dir FROM clip_encoder").iloc[0, 0])

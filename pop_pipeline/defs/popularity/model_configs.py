@@ -22,8 +22,9 @@ _GBDT = GBDTConfig()
 _SVR = SVRConfig()
 
 DEMO_BUDGET = {
-    # paper: 1,000 epochs on 32/64 kernels; one epoch over demo's 1,426 training images takes
-    # ~45 s on a shared 2-core CPU (6 epochs: ~290 s a model, log-likes Spearman 0.757)
+    # paper: 1,000 epochs on 32/64 kernels; 4 epochs over demo's 1,426 training images take
+    # ~28 s on a quiet 2-core CPU, ~180 s on a heavily shared one (6 epochs: Spearman 0.757
+    # on log likes, 4 epochs: 0.736; docs/BENCHMARKS.md)
     "hybrid_cnn": {"epochs": 4, "batch_size": 64},
     # paper: 512-wide everything; 64 is ample for ~2,000 training tweets and 8x cheaper
     "uhan": {"dim": 64, "epochs": 30, "patience": 4, "batch_size": 128},

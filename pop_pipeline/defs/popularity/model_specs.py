@@ -90,14 +90,13 @@ def _fit_hybrid_cnn(data, config, device, progress):  # type: ignore[no-untyped-
 
 def _fit_uhan(variant: str) -> FitFunction:
     def fit(data, config, device, progress):  # type: ignore[no-untyped-def]
-        dim = config.dim
+        dim, use_context = config.dim, config.use_context
         sizes = dict(word_dim=dim, hidden_dim=dim, user_dim=dim, attention_dim=dim, head_dim=dim)
-        shape = dict(n_users=1, vocab_size=1, patch_dim=1, use_context=config.use_context)
-        required = uhan_config(variant, **shape).required_inputs
-        sizes["use_context"] = config.use_context
+        shape = dict(n_users=1, vocab_size=1, patch_dim=1)  # the inputs depend on the flags only
+        required = uhan_config(variant, **shape, use_context=use_context).required_inputs
         return fits.fit_torch_regression(
             data,
-            fits.uhan_builder(variant, **sizes),
+            fits.uhan_builder(variant, **sizes, use_context=use_context),
             _training(config),
             required_inputs=required,
             early_stopping=config.early_stopping,
@@ -110,7 +109,7 @@ def _fit_uhan(variant: str) -> FitFunction:
 
 def _fit_dsn(variant: str) -> FitFunction:
     length = int(DSN_VARIANTS[variant].get("sequence_length", DSNConfig.sequence_length))
-    shape = dict(n_users=1, clip_dim=1, user_feature_dim=0, category_vocab_sizes=(1,))
+    shape = dict(n_users=1, clip_dim=1, user_feature_dim=0, category_vocab_sizes=(1,))  # flags only
 
     def fit(data, config, device, progress):  # type: ignore[no-untyped-def]
         sizes = dict(
