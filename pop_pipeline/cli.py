@@ -46,11 +46,29 @@ def _default_raw_uri(preset: str) -> str:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from pop_pipeline.pipeline_run import run_pipeline
+    import dagster as dg
 
-    raw_uri = args.raw or _default_raw_uri(args.preset)
-    os.environ["POP_RAW_URI"] = raw_uri
-    result = run_pipeline(selection=args.select)
+    from pop_pipeline.instance import ensure_dagster_home
+    from pop_pipeline.pipeline_run import run_pipeline
+    from pop_pipeline.runs.interrupts import start_interrupt_watchdog
+    from pop_pipeline.runs.leases import acquire_process_lease
+    from pop_pipeline.runs.recovery import existing_tracking_uri
+    from pop_pipeline.runs.run_queue import exclusive_home_run
+
+    settings = get_settings()
+    with exclusive_home_run(settings.home, log=lambda line: print(line, flush=True)):
+        raw_uri = args.raw or _default_raw_uri(args.preset)
+        os.environ["POP_RAW_URI"] = raw_uri
+        ensure_dagster_home()
+        instance = dg.DagsterInstance.get()
+        start_interrupt_watchdog(
+            instance,
+            acquire_process_lease(instance.root_directory),
+            existing_tracking_uri(settings.mlflow_tracking_uri),
+        )
+        result = run_pipeline(
+            selection=args.select, instance=instance, log=lambda line: print(line, flush=True)
+        )
     _print_run_summary(result)
     if not result.success:
         print(

@@ -5,6 +5,7 @@ same code path with different settings. Endpoints come from the environment (``d
 where a variable is set), defaults from :mod:`pop_pipeline.settings`.
 """
 
+import json
 import os
 from pathlib import Path
 
@@ -14,6 +15,7 @@ import mlflow
 from pop_pipeline.ingest.raw_drops import resolve_raw_drop
 from pop_pipeline.ingest.raw_source import RawSource, open_raw_source
 from pop_pipeline.io import s3
+from pop_pipeline.runs.recovery import DAGSTER_RUN_ID_TAG
 from pop_pipeline.settings import get_settings
 from pop_pipeline.storage.duckdb_store import DuckDBStore
 
@@ -58,12 +60,35 @@ class RawDataResource(dg.ConfigurableResource):
         return target
 
 
+MLFLOW_RUN_CONTEXT = "MLFLOW_RUN_CONTEXT"  # JSON tags MLflow adds to every run it starts
+
+
 class MlflowResource(dg.ConfigurableResource):
     """The MLflow tracking server and model registry (a local SQLite store by default)."""
 
     tracking_uri: str
     experiment_name: str = "pop_pipeline"
     artifact_location: str | None = None  # for a new experiment; None: the server's default
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        """Tag every MLflow run this Dagster run starts with its id (``dagster.run_id``).
+
+        MLflow adds the tags of ``MLFLOW_RUN_CONTEXT`` to each run it starts; crash recovery
+        uses the tag to end the MLflow runs of a run whose process died.
+        """
+        run_id = context.run_id
+        if run_id:
+            tags = json.loads(os.environ.get(MLFLOW_RUN_CONTEXT) or "{}")
+            os.environ[MLFLOW_RUN_CONTEXT] = json.dumps({**tags, DAGSTER_RUN_ID_TAG: run_id})
+
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        """Drop the run's tag, so MLflow runs started after this Dagster run do not carry it."""
+        tags = json.loads(os.environ.get(MLFLOW_RUN_CONTEXT) or "{}")
+        tags.pop(DAGSTER_RUN_ID_TAG, None)
+        if tags:
+            os.environ[MLFLOW_RUN_CONTEXT] = json.dumps(tags)
+        else:
+            os.environ.pop(MLFLOW_RUN_CONTEXT, None)
 
     def configure(self) -> str:
         """Point the ``mlflow`` client at this server and experiment; return the experiment id."""

@@ -2,6 +2,8 @@
 
 import dagster as dg
 
+from pop_pipeline.runs.recovery import recover_before_run
+
 RETRAINING_GROUPS = ("filtered", "embeddings", "triplets", "popularity", "models", "evaluation")
 
 ingest_raw_job = dg.define_asset_job(
@@ -25,12 +27,17 @@ nightly_retraining_job = dg.define_asset_job(
     "each blocking check stops everything downstream of it.",
 )
 
-nightly_retraining_schedule = dg.ScheduleDefinition(
+@dg.schedule(
     name="nightly_retraining_schedule",
     job=nightly_retraining_job,
     cron_schedule="0 3 * * *",
     execution_timezone="UTC",
     default_status=dg.DefaultScheduleStatus.STOPPED,
     description="Retrain every model at 03:00 UTC (turn it on in the UI or with "
-    "`dagster schedule start nightly_retraining_schedule`).",
+    "`dagster schedule start nightly_retraining_schedule`). Before each request, runs abandoned "
+    "by a dead process are failed and their pool slots freed, so one crash never stops the "
+    "nights after it.",
 )
+def nightly_retraining_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
+    recover_before_run(context)
+    return dg.RunRequest()

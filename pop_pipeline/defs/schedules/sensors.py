@@ -8,6 +8,7 @@ import dagster as dg
 from pop_pipeline.defs.resources import RawDataResource
 from pop_pipeline.defs.schedules.schedules import ingest_and_retrain_job
 from pop_pipeline.ingest.raw_drops import newest_unseen_drop
+from pop_pipeline.runs.recovery import recover_before_run
 
 RAW_DROP_TAG = "pop/raw_drop"
 
@@ -25,6 +26,7 @@ def watched_uri(raw_data: RawDataResource) -> str:
     "re-written manifest.json; requests one `ingest_and_retrain` run on the newest new drop.",
 )
 def raw_drop_sensor(context: dg.SensorEvaluationContext, raw_data: RawDataResource):
+    recover_before_run(context)
     root = watched_uri(raw_data)
     seen = set(json.loads(context.cursor)) if context.cursor else set()
     newest, unseen = newest_unseen_drop(root, seen)

@@ -1,0 +1,1 @@
+"""Run liveness and crash recovery: a run that dies never blocks another."""
