@@ -99,8 +99,15 @@ class LocalRawSource:
         files: list[str] = []
         refused: dict[str, str] = {}
         for folder, directories, names in os.walk(root, followlinks=False):
+            # a symlinked folder is not walked: one leading out is refused, one inside is
+            # listed where it really is
             links = [d for d in directories if os.path.islink(os.path.join(folder, d))]
-            for name in [*names, *links]:
+            for name in links:
+                if not self._inside(os.path.realpath(os.path.join(folder, name)), real_root):
+                    refused[Path(folder, name).relative_to(root).as_posix()] = (
+                        "refused_outside_drop"
+                    )
+            for name in names:
                 path = os.path.join(folder, name)
                 relative = Path(path).relative_to(root).as_posix()
                 status = self._entry_status(path, real_root)

@@ -177,6 +177,18 @@ CASES = [
         None,
         extra_keys={"media": {("9_1",), ("9_2",), ("9_3",)}},
     ),
+    Case(
+        "symlinks_inside_are_accepted",
+        _both(
+            _link("pics", lambda d, o: d / "media"),
+            _link("media/alias.jpg", lambda d, o: "3_2.jpg"),
+            _media("9_1", "pics/3_1.jpg"),
+            _media("9_2", "media/alias.jpg"),
+        ),
+        None,
+        file_status={"media/alias.jpg": "no_manifest", "pics/3_1.jpg": "no_manifest"},
+        extra_keys={"media": {("9_1",), ("9_2",)}},
+    ),
     # item 4: malformed records
     Case("entities_a_string", _tweet_line(entities="oops"), "invalid_field", "500"),
     Case(
