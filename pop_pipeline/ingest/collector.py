@@ -71,7 +71,7 @@ class RecordCollector:
     ) -> None:
         self.quarantine.append(
             {
-                "source": _storable(source),
+                "source": _storable(source[:1_000]),
                 "line": line,
                 "entity": entity,
                 "record_id": _storable(record_id),

@@ -65,6 +65,15 @@ class RawSource(Protocol):
         ...
 
 
+def refused_status(reason: str) -> str:
+    """The ``raw_files`` status of a drop file refused for ``reason`` (a ReadRefused reason)."""
+    if reason in ("outside_drop", "symlink_outside_drop"):
+        return "refused_outside_drop"
+    if reason == "not_regular_file":
+        return "refused_not_regular"
+    return f"refused_{reason}"
+
+
 def _remote_or_unsupported(url: str) -> None:
     if url.startswith(("http://", "https://")):
         raise ReadRefused("remote_url", f"remote media url {url} is never fetched")
@@ -103,10 +112,10 @@ class LocalRawSource:
             # listed where it really is
             links = [d for d in directories if os.path.islink(os.path.join(folder, d))]
             for name in links:
-                if not self._inside(os.path.realpath(os.path.join(folder, name)), real_root):
-                    refused[Path(folder, name).relative_to(root).as_posix()] = (
-                        "refused_outside_drop"
-                    )
+                path = os.path.join(folder, name)
+                if not self._inside(os.path.realpath(path), real_root):
+                    relative = Path(path).relative_to(root).as_posix()
+                    refused[relative] = refused_status("outside_drop")
             for name in names:
                 path = os.path.join(folder, name)
                 relative = Path(path).relative_to(root).as_posix()
@@ -123,11 +132,11 @@ class LocalRawSource:
             mode = os.lstat(path).st_mode
             if stat.S_ISLNK(mode):
                 if not self._inside(os.path.realpath(path), real_root):
-                    return "refused_outside_drop"
+                    return refused_status("outside_drop")
                 mode = os.stat(path).st_mode
         except OSError:
-            return "refused_not_regular"  # a dangling link or a vanished entry
-        return None if stat.S_ISREG(mode) else "refused_not_regular"
+            return refused_status("not_regular_file")  # a dangling link, a vanished entry
+        return None if stat.S_ISREG(mode) else refused_status("not_regular_file")
 
     def list_files(self) -> list[str]:
         return self.scan().files

@@ -36,7 +36,7 @@ from pop_pipeline.ingest.collector import (
 )
 from pop_pipeline.ingest.limits import IngestLimits
 from pop_pipeline.ingest.media_decode import decode_media
-from pop_pipeline.ingest.raw_source import RawSource
+from pop_pipeline.ingest.raw_source import RawSource, refused_status
 from pop_pipeline.ingest.record_files import (
     MANIFEST,
     ORACLE_PREFIX,
@@ -213,7 +213,7 @@ def _read_record_file(
         for line in lines:
             _add_line(collector, kind, relative, line, limits)
     except ReadRefused as error:
-        return _unread(relative, f"refused_{error.reason}", expected)
+        return _unread(relative, refused_status(error.reason), expected)
     except (OSError, ClientError, BotoCoreError) as error:
         collector.reject(relative, None, kind, None, "file_unreadable", f"{error}")
         return _unread(relative, "unreadable", expected)
