@@ -1,4 +1,14 @@
-"""Open every referenced image exactly once: fetch, hash, decode to RGB, record its size."""
+"""Open every referenced image exactly once: fetch, hash, decode to RGB, record its size.
+
+A media url is read only inside its drop (:meth:`RawSource.media_path`), at most
+``max_bytes`` of it. Every failure is a quarantine row with its reason code:
+``media_outside_drop``, ``media_symlink_outside_drop``, ``media_oracle``,
+``media_not_regular_file``, ``media_too_large``, ``media_s3_outside_drop``,
+``media_remote_url``, ``media_unsupported_url``, ``media_invalid_url`` (refused by
+confinement, nothing read); ``media_missing``, ``media_unreadable``, ``media_unreachable``
+(an S3 error other than a missing key); ``media_empty``, ``media_undecodable``,
+``media_decompression_bomb`` (read, not an image).
+"""
 
 from __future__ import annotations
 
@@ -8,11 +18,11 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol
 
 import pandas as pd
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
 from pop_pipeline.ingest.raw_source import RawSource
-from pop_pipeline.io.images import ImageDecodeError, decode_rgb
-from pop_pipeline.io.uris import read_uri_bytes
+from pop_pipeline.io.bounded_read import ReadRefused
+from pop_pipeline.io.images import MAX_IMAGE_BYTES, ImageDecodeError, decode_rgb
 
 MEDIA_COLUMNS = [
     "media_key",
@@ -28,6 +38,9 @@ MEDIA_COLUMNS = [
 ]
 
 
+MISSING_S3_CODES = ("NoSuchKey", "404", "NotFound")
+
+
 class Rejector(Protocol):
     def reject(
         self,
@@ -41,23 +54,26 @@ class Rejector(Protocol):
     ) -> None: ...
 
 
-def _is_relative(url: str) -> bool:
-    return "://" not in url and not url.startswith("/")
-
-
-def _inspect(url: str, source: RawSource) -> dict[str, Any]:
-    if url.startswith(("http://", "https://")):
-        raise ImageDecodeError(
-            "media_unreachable", f"remote media URL {url} cannot be fetched offline"
-        )
+def _inspect(url: str, source: RawSource, max_bytes: int) -> dict[str, Any]:
+    """Read and decode the image behind ``url``, confined to the drop; its path and facts."""
     try:
-        data = source.read_bytes(url) if _is_relative(url) else read_uri_bytes(url)
-    except (FileNotFoundError, IsADirectoryError) as error:
+        relative = source.media_path(url)
+        data = source.read_bytes(relative, max_bytes)
+    except ReadRefused as error:
+        raise ImageDecodeError(f"media_{error.reason}", str(error)) from error
+    except (FileNotFoundError, NotADirectoryError) as error:
         raise ImageDecodeError("media_missing", f"{url}: {error}") from error
-    except ClientError as error:  # a missing S3 key
-        raise ImageDecodeError("media_missing", f"{url}: {error}") from error
+    except OSError as error:  # permissions, a symlink loop, ...
+        raise ImageDecodeError("media_unreadable", f"{url}: {error}") from error
+    except ClientError as error:
+        code = error.response.get("Error", {}).get("Code", "")
+        reason = "media_missing" if code in MISSING_S3_CODES else "media_unreachable"
+        raise ImageDecodeError(reason, f"{url}: {error}") from error
+    except BotoCoreError as error:  # no credentials, no endpoint
+        raise ImageDecodeError("media_unreachable", f"{url}: {error}") from error
     image = decode_rgb(data)
     return {
+        "path": relative,
         "width": image.width,
         "height": image.height,
         "bytes": len(data),
@@ -73,6 +89,7 @@ def decode_media(
     *,
     progress: Callable[[str, int, int], None] | None = None,
     workers: int = 8,
+    max_bytes: int = MAX_IMAGE_BYTES,
 ) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
     """Decode each media row's image in parallel threads (Pillow releases the GIL).
 
@@ -84,8 +101,9 @@ def decode_media(
     rows = media.to_dict("records")
     good: list[dict[str, Any]] = []
     audit: list[dict[str, Any]] = []
+    audited: set[str] = set()
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        futures = [pool.submit(_inspect, row["url"], source) for row in rows]
+        futures = [pool.submit(_inspect, row["url"], source, max_bytes) for row in rows]
         for index, (row, future) in enumerate(zip(rows, futures, strict=True)):
             if progress and ((index + 1) % 500 == 0 or index + 1 == len(rows)):
                 progress("media", index + 1, len(rows))
@@ -96,26 +114,32 @@ def decode_media(
                     row["url"], None, "media", None, error.reason, str(error), row["media_key"]
                 )
                 continue
-            uri = source.resolve(row["url"]) if _is_relative(row["url"]) else row["url"]
-            good.append({**row, "uri": uri, **info})
-            if _is_relative(row["url"]):
-                wanted = expected_sha256.get(row["url"])
-                status = (
-                    "no_manifest"
-                    if not expected_sha256
-                    else "not_in_manifest"
-                    if wanted is None
-                    else "ok"
-                    if wanted == info["sha256"]
-                    else "sha256_mismatch"
+            except Exception as error:  # last resort: one image never aborts the drop
+                message = f"{type(error).__name__}: {error}"
+                rejector.reject(
+                    row["url"], None, "media", None, "media_unreadable", message, row["media_key"]
                 )
-                audit.append(
-                    {
-                        "path": row["url"],
-                        "bytes": info["bytes"],
-                        "sha256": info["sha256"],
-                        "expected_sha256": wanted,
-                        "status": status,
-                    }
-                )
+                continue
+            path = info.pop("path")
+            good.append({**row, "uri": source.resolve(path), **info})
+            if path not in audited:
+                audited.add(path)
+                audit.append(_audit_row(path, info, expected_sha256))
     return pd.DataFrame(good, columns=MEDIA_COLUMNS), audit
+
+
+def _audit_row(path: str, info: dict[str, Any], expected_sha256: dict[str, Any]) -> dict[str, Any]:
+    wanted = expected_sha256.get(path)
+    if not expected_sha256:
+        status = "no_manifest"
+    elif wanted is None:
+        status = "not_in_manifest"
+    else:
+        status = "ok" if wanted == info["sha256"] else "sha256_mismatch"
+    return {
+        "path": path,
+        "bytes": info["bytes"],
+        "sha256": info["sha256"],
+        "expected_sha256": wanted,
+        "status": status,
+    }

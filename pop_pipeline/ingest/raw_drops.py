@@ -13,10 +13,12 @@ never the (possibly millions of) media keys inside a drop.
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from pop_pipeline.io import s3
+from pop_pipeline.io.bounded_read import ReadRefused, open_regular_file
 from pop_pipeline.io.uris import local_path
 
 MANIFEST = "manifest.json"
@@ -75,12 +77,27 @@ def _local_drops(root_uri: str) -> list[RawDrop]:
     if not root.is_dir():
         raise FileNotFoundError(f"raw drop folder does not exist: {root}")
     manifests = [root / MANIFEST, *sorted(root.glob(f"*/{MANIFEST}"))]
-    return [_local_drop(path) for path in manifests if path.is_file()]
+    drops = (_local_drop(path) for path in manifests if _inside_its_drop(path))
+    return [drop for drop in drops if drop is not None]
 
 
-def _local_drop(manifest: Path) -> RawDrop:
-    digest = hashlib.sha256(manifest.read_bytes()).hexdigest()
-    return RawDrop(uri=str(manifest.parent), version=digest, modified_at=manifest.stat().st_mtime)
+def _inside_its_drop(manifest: Path) -> bool:
+    """A manifest counts only where it is a regular file that no symlink leads out of its drop."""
+    real, drop = os.path.realpath(manifest), os.path.realpath(manifest.parent)
+    return real.startswith(drop + os.sep) and os.path.isfile(real)
+
+
+def _local_drop(manifest: Path) -> RawDrop | None:
+    """The drop of ``manifest``; ``None`` when it is not a regular file (a FIFO never blocks)."""
+    digest = hashlib.sha256()
+    try:
+        with open_regular_file(str(manifest)) as handle:
+            modified_at = os.fstat(handle.fileno()).st_mtime
+            while chunk := handle.read(1 << 20):
+                digest.update(chunk)
+    except (ReadRefused, OSError):
+        return None
+    return RawDrop(uri=str(manifest.parent), version=digest.hexdigest(), modified_at=modified_at)
 
 
 def _s3_drops(root_uri: str) -> list[RawDrop]:

@@ -2,11 +2,16 @@
 
 Accepts JSON Lines of API v2 objects and API v2 response pages
 (``{"data": [...], "includes": {"users": [...], "media": [...], "tweets": [...]}, "meta": {...}}``),
-one per line or one per ``.json`` file. The kind of a ``data`` object comes from the file name
-(``users*``, ``follows*``, ``media*``; anything else holds tweets); each tweet is classified by
-its ``referenced_tweets`` as an original, a retweet or a reply. Exact duplicates (the same user
+one per line or one per ``.json`` file. Only record files are read (the manifest's list, or the
+raw format's names without one: :mod:`pop_pipeline.ingest.record_files`); every other file is
+audited in ``raw_files``. The kind of a ``data`` object comes from the file name (``users*``,
+``follows*``, ``media*``; anything else holds tweets); each tweet is classified by its
+``referenced_tweets`` as an original, a retweet or a reply. Exact duplicates (the same user
 repeated in every page's ``includes``) are merged; a second, different record with an id already
-seen goes to quarantine as ``duplicate_conflict``. Nothing is dropped without a quarantine row.
+seen goes to quarantine as ``duplicate_conflict``. Nothing is dropped without a quarantine row,
+and no bad record, however malformed, stops the others: lines are decoded strictly as UTF-8
+(``invalid_utf8``), bounded in size (``record_too_large``, :mod:`pop_pipeline.ingest.limits`),
+and every read stays inside the drop (:mod:`pop_pipeline.ingest.raw_source`).
 """
 
 from __future__ import annotations
@@ -19,33 +24,35 @@ from datetime import datetime
 from typing import Any
 
 import pandas as pd
+from botocore.exceptions import BotoCoreError, ClientError
 
 from pop_pipeline.ingest import records
+from pop_pipeline.ingest.bounded_lines import RawLine, iter_bounded_lines, iter_whole_file
+from pop_pipeline.ingest.collector import (
+    QUARANTINE_COLUMNS,
+    TABLE_KEYS,
+    RecordCollector,
+    leading_id,
+)
+from pop_pipeline.ingest.limits import IngestLimits
 from pop_pipeline.ingest.media_decode import decode_media
-from pop_pipeline.ingest.raw_source import RawSource
+from pop_pipeline.ingest.raw_source import RawSource, refused_status
+from pop_pipeline.ingest.record_files import (
+    MANIFEST,
+    ORACLE_PREFIX,
+    file_kind,
+    select_record_files,
+)
+from pop_pipeline.io.bounded_read import ReadRefused
 
-ORACLE_PREFIX = "oracle/"
-MANIFEST = "manifest.json"
-
-# table name -> (key columns, parser)
-TWEET_KIND_TABLE = {"original": "tweets", "retweet": "retweets", "reply": "replies"}
-TABLE_KEYS: dict[str, tuple[str, ...]] = {
-    "users": ("user_id",),
-    "follows": ("source_user_id", "target_user_id"),
-    "tweets": ("tweet_id",),
-    "retweets": ("retweet_id",),
-    "replies": ("reply_id",),
-    "media": ("media_key",),
-}
-PARSERS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
-    "users": records.parse_user,
-    "follows": records.parse_follow,
-    "tweets": records.parse_original_tweet,
-    "retweets": records.parse_retweet,
-    "replies": records.parse_reply,
-    "media": records.parse_media,
-}
-QUARANTINE_COLUMNS = ["source", "line", "entity", "record_id", "reason", "message", "raw_text"]
+__all__ = [
+    "QUARANTINE_COLUMNS",
+    "EmptyRawDropError",
+    "RawBatch",
+    "RecordCollector",
+    "file_kind",
+    "read_raw_batch",
+]
 ProgressCallback = Callable[[str, int, int], None]
 
 
@@ -60,115 +67,6 @@ class RawBatch:
     collected_at_source: str
     manifest: dict[str, Any] | None
     stats: dict[str, int] = field(default_factory=dict)
-
-
-def file_kind(relative: str) -> str | None:
-    """Which entity a file holds, from its name; ``None`` for files that hold no records."""
-    name = relative.rsplit("/", 1)[-1].lower()
-    if not (name.endswith(".jsonl") or name.endswith(".json")) or relative == MANIFEST:
-        return None
-    for prefix, table in (("users", "users"), ("follows", "follows"), ("media", "media")):
-        if name.startswith(prefix):
-            return table
-    return "tweets"
-
-
-class RecordCollector:
-    """Keeps first-seen rows by key, merges exact duplicates and quarantines conflicts."""
-
-    def __init__(self) -> None:
-        self.rows: dict[str, dict[tuple[str, ...], dict[str, Any]]] = {t: {} for t in TABLE_KEYS}
-        self.quarantine: list[dict[str, Any]] = []
-        self.merged_duplicates = 0
-
-    def reject(
-        self,
-        source: str,
-        line: int | None,
-        entity: str,
-        raw: str | None,
-        reason: str,
-        message: str,
-        record_id: str | None = None,
-    ) -> None:
-        self.quarantine.append(
-            {
-                "source": source,
-                "line": line,
-                "entity": entity,
-                "record_id": record_id,
-                "reason": reason,
-                "message": message,
-                "raw_text": raw,
-            }
-        )
-
-    def add(self, table: str, obj: Any, source: str, line: int, raw: str) -> None:
-        if not isinstance(obj, dict):
-            self.reject(source, line, table, raw, "not_an_object", "record is not a JSON object")
-            return
-        if table == "tweets":
-            table = TWEET_KIND_TABLE[records.tweet_kind(obj)]
-        try:
-            row = PARSERS[table](obj)
-        except records.RecordError as error:
-            self.reject(source, line, table, raw, error.reason, str(error), error.record_id)
-            return
-        key = tuple(row[column] for column in TABLE_KEYS[table])
-        seen = self.rows[table].get(key)
-        if seen is None:
-            self.rows[table][key] = row
-        elif seen == row:
-            self.merged_duplicates += 1
-        else:
-            self.reject(
-                source,
-                line,
-                table,
-                raw,
-                "duplicate_conflict",
-                f"{'/'.join(key)} was already read with different content",
-                key[0],
-            )
-
-    def add_line(self, kind: str, text: str, source: str, line: int) -> None:
-        try:
-            obj = json.loads(text)
-        except json.JSONDecodeError as error:
-            self.reject(source, line, kind, text, "invalid_json", str(error))
-            return
-        if isinstance(obj, dict) and isinstance(obj.get("data"), list | dict):
-            self._add_page(kind, obj, source, line, text)
-        else:
-            self.add(kind, obj, source, line, text)
-
-    def _add_page(self, kind: str, page: dict[str, Any], source: str, line: int, raw: str) -> None:
-        data = page["data"] if isinstance(page["data"], list) else [page["data"]]
-        for item in data:
-            self.add(kind, item, source, line, json.dumps(item, sort_keys=True))
-        includes = page.get("includes") or {}
-        if not isinstance(includes, dict):
-            self.reject(source, line, kind, raw, "invalid_field", "includes is not an object")
-            return
-        for include_key, table in (("users", "users"), ("media", "media"), ("tweets", "tweets")):
-            for item in includes.get(include_key) or []:
-                self.add(table, item, source, line, json.dumps(item, sort_keys=True))
-
-
-def _iter_lines_hashing(
-    source: RawSource, relative: str, digest: Any, size: list[int]
-) -> Iterator[str]:
-    """Decode the file's lines while feeding every byte to ``digest`` (one read per file)."""
-    pending = b""
-    for chunk in source.iter_chunks(relative):
-        digest.update(chunk)
-        size[0] += len(chunk)
-        pending += chunk
-        *complete, pending = pending.split(b"\n")
-        for line in complete:
-            yield line.rstrip(b"\r").decode("utf-8", errors="replace")
-    if pending.strip():
-        yield pending.rstrip(b"\r").decode("utf-8", errors="replace")
 
 
 class EmptyRawDropError(ValueError):
@@ -192,31 +90,26 @@ class EmptyRawDropError(ValueError):
 
 
 def read_raw_batch(
-    source: RawSource, progress: ProgressCallback | None = None, media_workers: int = 8
+    source: RawSource,
+    progress: ProgressCallback | None = None,
+    media_workers: int = 8,
+    *,
+    limits: IngestLimits | None = None,
 ) -> RawBatch:
-    """Read every record file and every referenced image of ``source`` once."""
-    files = source.list_files()
-    manifest = _read_manifest(source, files)
-    expected = {
-        path: meta.get("sha256") for path, meta in (manifest or {}).get("files", {}).items()
-    }
-    collector = RecordCollector()
+    """Read every record file and every referenced image of ``source`` once.
+
+    ``limits`` default to :meth:`IngestLimits.from_env` (the defaults unless overridden).
+    """
+    limits = limits or IngestLimits.from_env()
+    listing = source.scan()
+    files = listing.files
+    manifest = _read_manifest(source, files, limits)
+    expected = _expected_checksums(source, manifest)
+    collector = RecordCollector(limits)
+    record_files, unexpected = select_record_files(files, set(expected))
     audit: list[dict[str, Any]] = []
-    record_files = [
-        path for path in files if file_kind(path) and not path.startswith(ORACLE_PREFIX)
-    ]
     for index, relative in enumerate(record_files):
-        kind = file_kind(relative)
-        assert kind is not None
-        digest, size = hashlib.sha256(), [0]
-        if relative.endswith(".jsonl"):
-            for number, text in enumerate(_iter_lines_hashing(source, relative, digest, size), 1):
-                if text.strip():
-                    collector.add_line(kind, text, relative, number)
-        else:
-            text = "\n".join(_iter_lines_hashing(source, relative, digest, size))
-            collector.add_line(kind, text, relative, 1)
-        audit.append(_audit_row(relative, size[0], digest.hexdigest(), expected))
+        audit.append(_read_record_file(source, relative, collector, expected, limits))
         if progress:
             progress("records", index + 1, len(record_files))
 
@@ -224,33 +117,18 @@ def read_raw_batch(
     if tables["tweets"].empty:
         raise EmptyRawDropError(source.uri, record_files, collector.quarantine)
     media, media_audit = decode_media(
-        tables["media"], source, collector, expected, progress=progress, workers=media_workers
+        tables["media"],
+        source,
+        collector,
+        expected,
+        progress=progress,
+        workers=media_workers,
+        max_bytes=limits.max_media_bytes,
     )
     tables["media"] = media
-    audit.extend(media_audit)
     read_paths = {row["path"] for row in audit}
-    for relative in files:
-        if relative not in read_paths and relative != MANIFEST:
-            status = "oracle_not_read" if relative.startswith(ORACLE_PREFIX) else "not_read"
-            audit.append(
-                {
-                    "path": relative,
-                    "bytes": None,
-                    "sha256": None,
-                    "expected_sha256": expected.get(relative),
-                    "status": status,
-                }
-            )
-    for relative in sorted(set(expected) - set(files)):
-        audit.append(
-            {
-                "path": relative,
-                "bytes": None,
-                "sha256": None,
-                "expected_sha256": expected[relative],
-                "status": "missing",
-            }
-        )
+    audit.extend(row for row in media_audit if row["path"] not in read_paths)
+    audit.extend(_unread_rows(files, listing.refused, unexpected, audit, expected))
 
     collected_at, collected_from = _collection_time(manifest, tables)
     quarantine = pd.DataFrame(collector.quarantine, columns=QUARANTINE_COLUMNS)
@@ -266,6 +144,114 @@ def read_raw_batch(
         manifest=manifest,
         stats={"merged_duplicates": collector.merged_duplicates},
     )
+
+
+def _unread_rows(
+    files: list[str],
+    refused: dict[str, str],
+    unexpected: list[str],
+    audit: list[dict[str, Any]],
+    expected: dict[str, Any],
+) -> Iterator[dict[str, Any]]:
+    """Audit rows of the files not read: refused, unexpected, oracle, unused, missing."""
+    read_paths = {row["path"] for row in audit}
+    unexpected_paths = set(unexpected)
+    for relative in files:
+        if relative in read_paths or relative == MANIFEST:
+            continue
+        if relative in unexpected_paths:
+            status = "unexpected"
+        elif relative.startswith(ORACLE_PREFIX):
+            status = "oracle_not_read"
+        else:
+            status = "not_read"
+        yield _unread(relative, status, expected)
+    for relative, status in sorted(refused.items()):
+        yield _unread(relative, status, expected)
+    for relative in sorted(set(expected) - set(files) - set(refused)):
+        yield _unread(relative, "missing", expected)
+
+
+def _unread(relative: str, status: str, expected: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "path": relative,
+        "bytes": None,
+        "sha256": None,
+        "expected_sha256": expected.get(relative),
+        "status": status,
+    }
+
+
+def _read_record_file(
+    source: RawSource,
+    relative: str,
+    collector: RecordCollector,
+    expected: dict[str, Any],
+    limits: IngestLimits,
+) -> dict[str, Any]:
+    """Read one record file into ``collector``, hashing every byte; its audit row.
+
+    A file that cannot be read (refused, or failing midway) keeps the rows read before the
+    failure, and its audit row says why (``refused_...`` or ``unreadable``).
+    """
+    kind = file_kind(relative)
+    assert kind is not None
+    digest, size = hashlib.sha256(), 0
+
+    def hashed_chunks() -> Iterator[bytes]:
+        nonlocal size
+        for chunk in source.iter_chunks(relative):
+            digest.update(chunk)
+            size += len(chunk)
+            yield chunk
+
+    try:
+        if relative.lower().endswith(".jsonl"):
+            lines = iter_bounded_lines(hashed_chunks(), limits.max_line_bytes, limits.excerpt_chars)
+        else:  # a .json file is one JSON text, however many lines it spans
+            lines = iter_whole_file(hashed_chunks(), limits.max_line_bytes, limits.excerpt_chars)
+        for line in lines:
+            _add_line(collector, kind, relative, line, limits)
+    except ReadRefused as error:
+        return _unread(relative, refused_status(error.reason), expected)
+    except (OSError, ClientError, BotoCoreError) as error:
+        collector.reject(relative, None, kind, None, "file_unreadable", f"{error}")
+        return _unread(relative, "unreadable", expected)
+    return _audit_row(relative, size, digest.hexdigest(), expected)
+
+
+def _add_line(
+    collector: RecordCollector, kind: str, relative: str, line: RawLine, limits: IngestLimits
+) -> None:
+    """Decode one line strictly as UTF-8 and hand it to the collector, or quarantine it."""
+    if line.data is None:
+        excerpt = _shown(line.excerpt, limits)
+        message = (
+            f"line of {line.size:,} bytes is over the {limits.max_line_bytes:,}-byte limit; "
+            "skipped to the next line"
+        )
+        collector.reject(
+            relative, line.number, kind, excerpt, "record_too_large", message, leading_id(excerpt)
+        )
+        return
+    try:
+        text = line.data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        excerpt = _shown(line.excerpt, limits)
+        message = f"not valid UTF-8 at byte {error.start}: {error.reason}"
+        collector.reject(
+            relative, line.number, kind, excerpt, "invalid_utf8", message, leading_id(excerpt)
+        )
+        return
+    if line.number == 1:
+        text = text.removeprefix("\ufeff")
+    if text.strip():
+        collector.add_line(kind, text, relative, line.number)
+
+
+def _shown(excerpt: bytes, limits: IngestLimits) -> str:
+    """Raw bytes shown safely: invalid UTF-8 as ``\\xNN``, at most ``excerpt_chars``."""
+    return excerpt.decode("utf-8", "backslashreplace")[: limits.excerpt_chars]
 
 
 def _audit_row(relative: str, size: int, sha256: str, expected: dict[str, Any]) -> dict[str, Any]:
@@ -285,16 +271,32 @@ def _audit_row(relative: str, size: int, sha256: str, expected: dict[str, Any]) 
     }
 
 
-def _read_manifest(source: RawSource, files: list[str]) -> dict[str, Any] | None:
+def _read_manifest(
+    source: RawSource, files: list[str], limits: IngestLimits
+) -> dict[str, Any] | None:
     if MANIFEST not in files:
         return None
+    where = f"{source.uri}/{MANIFEST}"
     try:
-        manifest = json.loads(source.read_bytes(MANIFEST))
-    except json.JSONDecodeError as error:
-        raise ValueError(f"{source.uri}/{MANIFEST} is not valid JSON: {error}") from error
+        manifest = json.loads(source.read_bytes(MANIFEST, limits.max_manifest_bytes))
+    except ReadRefused as error:
+        raise ValueError(f"{where} was not read: {error}") from error
+    except ValueError as error:  # JSONDecodeError, UnicodeDecodeError
+        raise ValueError(f"{where} is not valid JSON: {error}") from error
     if not isinstance(manifest, dict):
-        raise ValueError(f"{source.uri}/{MANIFEST} is not a JSON object")
+        raise ValueError(f"{where} is not a JSON object")
     return manifest
+
+
+def _expected_checksums(source: RawSource, manifest: dict[str, Any] | None) -> dict[str, Any]:
+    """The manifest's ``files``: path -> sha256 (``None`` when an entry gives none)."""
+    listed = (manifest or {}).get("files") or {}
+    if not isinstance(listed, dict):
+        raise ValueError(f"{source.uri}/{MANIFEST}: 'files' is not an object of path -> entry")
+    return {
+        str(path): meta.get("sha256") if isinstance(meta, dict) else None
+        for path, meta in listed.items()
+    }
 
 
 def _collection_time(

@@ -1,10 +1,13 @@
 """Turn one Twitter API v2 object into one typed row, or say exactly why not.
 
-Structural problems (not JSON, a required field missing or of the wrong type, an id that is not
-a string of digits, a timestamp that does not parse) raise :class:`RecordError` with a reason
-code; the reader sends such records to the quarantine table. Semantic problems of well-formed
-records (a timestamp after the collection time, a negative count) are kept and left to the
-blocking asset checks, which stop the run instead of silently altering the data.
+Structural problems (not JSON, a required field missing, a field of the wrong JSON type anywhere
+in the object, an id that is not a string of digits, a timestamp that does not parse) raise
+:class:`RecordError` with a reason code; the reader sends such records to the quarantine table
+with the record's id when it has one. Nothing is coerced: ``media_keys`` given as a string, a
+``username`` given as a number or ``entities`` given as a string are ``invalid_field``.
+Semantic problems of well-formed records (a timestamp after the collection time, a negative
+count) are kept and left to the blocking asset checks, which stop the run instead of silently
+altering the data.
 """
 
 from __future__ import annotations
@@ -26,13 +29,89 @@ class RecordError(ValueError):
 
 def _field(obj: dict[str, Any], name: str) -> Any:
     if name not in obj or obj[name] is None:
-        raise RecordError("missing_field", f"missing field {name!r}", _maybe_id(obj))
+        raise RecordError("missing_field", f"missing field {name!r}", record_id_of(obj))
     return obj[name]
 
 
-def _maybe_id(obj: dict[str, Any]) -> str | None:
-    value = obj.get("id", obj.get("media_key"))
-    return str(value) if value is not None else None
+def record_id_of(obj: Any) -> str | None:
+    """The record's own id (``id``, or ``media_key`` for media) when it is a string or integer."""
+    if not isinstance(obj, dict):
+        return None
+    for name in ("id", "media_key"):
+        value = obj.get(name)
+        if isinstance(value, str | int) and not isinstance(value, bool):
+            return str(value)[:100]
+    return None
+
+
+def _invalid(path: str, expected: str, value: Any) -> RecordError:
+    shown = repr(value)
+    shown = shown if len(shown) <= 60 else shown[:57] + "..."
+    return RecordError("invalid_field", f"{path} is not {expected}: {shown}")
+
+
+def _object(parent: dict[str, Any], name: str, path: str | None = None) -> dict[str, Any]:
+    """An optional JSON object field (absent or null: empty)."""
+    value = parent.get(name)
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise _invalid(path or name, "an object", value)
+    return value
+
+
+def _list(parent: dict[str, Any], name: str, path: str | None = None) -> list[Any]:
+    """An optional JSON array field (absent or null: empty)."""
+    value = parent.get(name)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise _invalid(path or name, "an array", value)
+    return value
+
+
+def _objects(parent: dict[str, Any], name: str) -> list[dict[str, Any]]:
+    """An optional array whose every item is an object."""
+    items = _list(parent, name)
+    for index, item in enumerate(items):
+        if not isinstance(item, dict):
+            raise _invalid(f"{name}[{index}]", "an object", item)
+    return items
+
+
+def _string(obj: dict[str, Any], name: str) -> str:
+    """A required string field."""
+    value = _field(obj, name)
+    if not isinstance(value, str):
+        raise _invalid(name, "a string", value)
+    return value
+
+
+def _optional_string(parent: dict[str, Any], name: str, path: str | None = None) -> str:
+    value = parent.get(name)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise _invalid(path or name, "a string", value)
+    return value
+
+
+def _optional_bool(obj: dict[str, Any], name: str) -> bool:
+    value = obj.get(name)
+    if value is None:
+        return False
+    if not isinstance(value, bool):
+        raise _invalid(name, "a boolean", value)
+    return value
+
+
+def _optional_int(obj: dict[str, Any], name: str) -> int | None:
+    value = obj.get(name)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _invalid(name, "an integer", value)
+    return value
 
 
 def parse_id(value: Any, name: str = "id") -> str:
@@ -66,17 +145,15 @@ def parse_count(metrics: dict[str, Any], name: str) -> int:
 
 
 def parse_user(obj: dict[str, Any]) -> dict[str, Any]:
-    metrics = obj.get("public_metrics") or {}
-    if not isinstance(metrics, dict):
-        raise RecordError("invalid_field", "public_metrics is not an object", _maybe_id(obj))
+    metrics = _object(obj, "public_metrics")
     return {
         "user_id": parse_id(_field(obj, "id")),
-        "username": str(_field(obj, "username")),
-        "name": str(obj.get("name") or ""),
-        "description": str(obj.get("description") or ""),
-        "location": str(obj.get("location") or ""),
+        "username": _string(obj, "username"),
+        "name": _optional_string(obj, "name"),
+        "description": _optional_string(obj, "description"),
+        "location": _optional_string(obj, "location"),
         "created_at": parse_timestamp(_field(obj, "created_at")),
-        "verified": bool(obj.get("verified", False)),
+        "verified": _optional_bool(obj, "verified"),
         "followers_count": parse_count(metrics, "followers_count"),
         "following_count": parse_count(metrics, "following_count"),
         "tweet_count": parse_count(metrics, "tweet_count"),
@@ -97,65 +174,95 @@ def parse_media(obj: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(key, str) or not key:
         raise RecordError("invalid_id", f"media_key is not a string: {key!r}")
     url = obj.get("url") or obj.get("preview_image_url")
-    if not isinstance(url, str) or not url:
+    if url is None or url == "":
         raise RecordError("missing_field", "missing field 'url'", key)
+    if not isinstance(url, str):
+        raise _invalid("url", "a string", url)
     return {
         "media_key": key,
-        "media_type": str(obj.get("type") or "photo"),
+        "media_type": _optional_string(obj, "type") or "photo",
         "url": url,
-        "declared_width": _optional_int(obj.get("width")),
-        "declared_height": _optional_int(obj.get("height")),
+        "declared_width": _optional_int(obj, "width"),
+        "declared_height": _optional_int(obj, "height"),
     }
 
 
-def _optional_int(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
 def tweet_kind(obj: dict[str, Any]) -> str:
-    """``retweet``, ``reply`` or ``original`` from ``referenced_tweets`` (quotes are originals)."""
-    for reference in obj.get("referenced_tweets") or []:
-        if isinstance(reference, dict) and reference.get("type") == "retweeted":
-            return "retweet"
-    for reference in obj.get("referenced_tweets") or []:
-        if isinstance(reference, dict) and reference.get("type") == "replied_to":
-            return "reply"
+    """``retweet``, ``reply`` or ``original`` from ``referenced_tweets`` (quotes are originals).
+
+    Never raises: a malformed ``referenced_tweets`` makes an original, whose parser rejects it.
+    """
+    references = obj.get("referenced_tweets")
+    if not isinstance(references, list):
+        return "original"
+    types = {ref.get("type") for ref in references if isinstance(ref, dict)}
+    if "retweeted" in types:
+        return "retweet"
+    if "replied_to" in types:
+        return "reply"
     return "original"
 
 
+def _references(obj: dict[str, Any]) -> list[dict[str, Any]]:
+    references = _objects(obj, "referenced_tweets")
+    for index, reference in enumerate(references):
+        _optional_string(reference, "type", f"referenced_tweets[{index}].type")
+    return references
+
+
 def _referenced(obj: dict[str, Any], kind: str) -> str:
-    for reference in obj.get("referenced_tweets") or []:
-        if isinstance(reference, dict) and reference.get("type") == kind:
+    for reference in _references(obj):
+        if reference.get("type") == kind:
             return parse_id(reference.get("id"), f"referenced_tweets[{kind}].id")
-    raise RecordError("missing_field", f"no referenced tweet of type {kind!r}", _maybe_id(obj))
+    raise RecordError("missing_field", f"no referenced tweet of type {kind!r}", record_id_of(obj))
+
+
+def _media_keys(obj: dict[str, Any]) -> list[str]:
+    keys = _list(_object(obj, "attachments"), "media_keys", "attachments.media_keys")
+    for index, key in enumerate(keys):
+        if not isinstance(key, str) or not key:
+            raise _invalid(f"attachments.media_keys[{index}]", "a media key string", key)
+    return list(keys)
+
+
+def _hashtags(obj: dict[str, Any]) -> list[str]:
+    entities = _object(obj, "entities")
+    tags = []
+    for index, hashtag in enumerate(_list(entities, "hashtags", "entities.hashtags")):
+        if not isinstance(hashtag, dict):
+            raise _invalid(f"entities.hashtags[{index}]", "an object", hashtag)
+        tag = _optional_string(hashtag, "tag", f"entities.hashtags[{index}].tag")
+        if tag:
+            tags.append(tag)
+    return tags
+
+
+def _context_levels(obj: dict[str, Any]) -> dict[str, str | None]:
+    """The first Category, Subcategory and Concept entity names of ``context_annotations``."""
+    levels: dict[str, str | None] = {"Category": None, "Subcategory": None, "Concept": None}
+    for index, annotation in enumerate(_objects(obj, "context_annotations")):
+        path = f"context_annotations[{index}]"
+        domain_object = _object(annotation, "domain", f"{path}.domain")
+        domain = _optional_string(domain_object, "name", f"{path}.domain.name")
+        entity = _object(annotation, "entity", f"{path}.entity")
+        name = _optional_string(entity, "name", f"{path}.entity.name") or None
+        if domain in levels and levels[domain] is None:
+            levels[domain] = name
+    return levels
 
 
 def parse_original_tweet(obj: dict[str, Any]) -> dict[str, Any]:
-    metrics = obj.get("public_metrics") or {}
-    if not isinstance(metrics, dict):
-        raise RecordError("invalid_field", "public_metrics is not an object", _maybe_id(obj))
-    attachments = obj.get("attachments") or {}
-    media_keys = attachments.get("media_keys") or [] if isinstance(attachments, dict) else []
-    hashtags = [
-        str(tag.get("tag"))
-        for tag in (obj.get("entities") or {}).get("hashtags") or []
-        if isinstance(tag, dict) and tag.get("tag")
-    ]
-    levels = {"Category": None, "Subcategory": None, "Concept": None}
-    for annotation in obj.get("context_annotations") or []:
-        if not isinstance(annotation, dict):
-            continue
-        domain = (annotation.get("domain") or {}).get("name")
-        if domain in levels and levels[domain] is None:
-            levels[domain] = (annotation.get("entity") or {}).get("name")
+    metrics = _object(obj, "public_metrics")
+    _references(obj)
+    levels = _context_levels(obj)
     return {
         "tweet_id": parse_id(_field(obj, "id")),
         "author_id": parse_id(_field(obj, "author_id"), "author_id"),
         "created_at": parse_timestamp(_field(obj, "created_at")),
-        "text": str(_field(obj, "text")),
-        "lang": str(obj.get("lang") or ""),
-        "media_keys": [str(key) for key in media_keys],
-        "hashtags": hashtags,
+        "text": _string(obj, "text"),
+        "lang": _optional_string(obj, "lang"),
+        "media_keys": _media_keys(obj),
+        "hashtags": _hashtags(obj),
         "category": levels["Category"],
         "subcategory": levels["Subcategory"],
         "concept": levels["Concept"],
@@ -168,6 +275,7 @@ def parse_original_tweet(obj: dict[str, Any]) -> dict[str, Any]:
 
 
 def parse_retweet(obj: dict[str, Any]) -> dict[str, Any]:
+    _optional_string(obj, "text")  # "RT @...": checked, not kept
     return {
         "retweet_id": parse_id(_field(obj, "id")),
         "user_id": parse_id(_field(obj, "author_id"), "author_id"),
@@ -182,5 +290,5 @@ def parse_reply(obj: dict[str, Any]) -> dict[str, Any]:
         "user_id": parse_id(_field(obj, "author_id"), "author_id"),
         "tweet_id": _referenced(obj, "replied_to"),
         "created_at": parse_timestamp(_field(obj, "created_at")),
-        "text": str(_field(obj, "text")),
+        "text": _string(obj, "text"),
     }

@@ -16,6 +16,8 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from pop_pipeline.io.bounded_read import read_capped
+
 
 @dataclass(frozen=True)
 class S3Location:
@@ -69,9 +71,16 @@ def list_keys(location: S3Location) -> Iterator[str]:
             yield item["Key"]
 
 
-def read_bytes(location: S3Location) -> bytes:
+def read_bytes(location: S3Location, max_bytes: int | None = None) -> bytes:
+    """The object's content; with ``max_bytes``, at most ``max_bytes + 1`` bytes are read and a
+    larger object is refused (:class:`~pop_pipeline.io.bounded_read.ReadRefused`, ``too_large``).
+    """
     response = s3_client().get_object(Bucket=location.bucket, Key=location.key)
-    return response["Body"].read()
+    body = response["Body"]
+    try:
+        return read_capped(body, max_bytes, location.uri)
+    finally:
+        body.close()
 
 
 def iter_chunks(location: S3Location, chunk_bytes: int) -> Iterator[bytes]:

@@ -94,3 +94,12 @@ def test_a_drop_without_tweets_is_a_clear_error_not_a_crash(tmp_path):
     (tmp_path / "tweets.jsonl").write_text("{broken\nnot json either\n")
     with pytest.raises(EmptyRawDropError, match=r"2 lines quarantined \(invalid_json: 2\)"):
         read_raw_batch(open_raw_source(str(tmp_path)))
+
+
+def test_a_manifest_that_is_a_fifo_or_leads_out_of_its_drop_is_no_drop(tmp_path):
+    _drop(tmp_path / "good", {"seed": 1}, mtime=1_000)
+    (tmp_path / "fifo").mkdir()
+    os.mkfifo(tmp_path / "fifo" / "manifest.json")  # reading it would block for ever
+    (tmp_path / "linked").mkdir()
+    os.symlink(tmp_path / "good" / "manifest.json", tmp_path / "linked" / "manifest.json")
+    assert [d.uri for d in find_raw_drops(str(tmp_path))] == [str(tmp_path / "good")]
