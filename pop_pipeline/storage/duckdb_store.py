@@ -96,18 +96,30 @@ class DuckDBStore:
         """Delete the rows matching ``where`` (column = value) and append ``frame``.
 
         Creates the table from ``frame`` when it does not exist. Used for tables that several
-        assets share, one slice each (for example one model's scores).
+        assets share, one slice each (for example one model's scores). The delete and the insert
+        are one transaction: a process killed between them leaves the old slice, never none.
         """
         table = frame_to_arrow(frame, vector_columns)
         condition = " AND ".join(f"{_checked(column)} = ?" for column in where)
         with self.connect() as connection:
             connection.register("incoming_frame", table)
-            if self._exists(connection, name):
-                connection.execute(f"DELETE FROM {name} WHERE {condition}", list(where.values()))
-                connection.execute(f"INSERT INTO {name} BY NAME SELECT * FROM incoming_frame")
-            else:
-                connection.execute(f"CREATE TABLE {_checked(name)} AS SELECT * FROM incoming_frame")
-            connection.unregister("incoming_frame")
+            connection.execute("BEGIN TRANSACTION")
+            try:
+                if self._exists(connection, name):
+                    connection.execute(
+                        f"DELETE FROM {name} WHERE {condition}", list(where.values())
+                    )
+                    connection.execute(f"INSERT INTO {name} BY NAME SELECT * FROM incoming_frame")
+                else:
+                    connection.execute(
+                        f"CREATE TABLE {_checked(name)} AS SELECT * FROM incoming_frame"
+                    )
+                connection.execute("COMMIT")
+            except BaseException:
+                connection.execute("ROLLBACK")
+                raise
+            finally:
+                connection.unregister("incoming_frame")
         return len(frame)
 
     def query(self, sql: str, parameters: Sequence[object] | None = None) -> pd.DataFrame:

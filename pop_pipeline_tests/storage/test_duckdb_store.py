@@ -47,3 +47,21 @@ def test_concurrent_writer_processes_queue_instead_of_failing(tmp_path):
         process.join(120)
     assert [process.exitcode for process in workers] == [0, 0, 0]
     assert DuckDBStore(path).query("SELECT count(*) AS n FROM log")["n"][0] == 1 + 3 * 15
+
+
+def test_replace_rows_is_one_transaction(tmp_path, monkeypatch):
+    """A failure between the delete and the insert leaves the old slice in place."""
+    import pandas as pd
+    import pytest
+
+    from pop_pipeline.storage.duckdb_store import DuckDBStore
+
+    store = DuckDBStore(tmp_path / "t.duckdb")
+    store.replace_rows(
+        "scores", pd.DataFrame({"model": ["a", "a", "b"], "v": [1, 2, 3]}), where={"model": "a"}
+    )
+    bad = pd.DataFrame({"model": ["a"], "v": ["not a number"]})  # the insert fails on the type
+    with pytest.raises(Exception, match="(?i)conver|cast"):
+        store.replace_rows("scores", bad, where={"model": "a"})
+    kept = store.table("scores", order_by="v")
+    assert kept["v"].tolist() == [1, 2, 3]
