@@ -450,6 +450,7 @@ def publish_regression_model(
     Raises:
         KeyError: ``main_metric`` is not among ``test_metrics``.
     """
+    from pop_pipeline.registry.model_code import model_code_path
     from pop_pipeline.registry.regression_pyfunc import RegressionPyfunc
 
     if main_metric not in test_metrics:
@@ -466,7 +467,7 @@ def publish_regression_model(
             package.save(package_dir)
         return publish_model(
             model_name=package.model_name,
-            python_model=RegressionPyfunc(),
+            model_code=model_code_path(RegressionPyfunc),
             package_dir=package_dir,
             params={
                 **params,
