@@ -2,7 +2,9 @@
 
 :func:`publish_model` is the run every published model gets; :func:`publish_ranking_model`
 gates on the test AUC, the regression models (:mod:`pop_pipeline.registry.regression_packages`)
-on their protocol's main metric.
+on their protocol's main metric. Models are logged from code
+(:mod:`pop_pipeline.registry.model_code`): the pyfunc is a Python file, its weights and
+parameters the ``package`` artifact, so loading one never unpickles anything.
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ import pandas as pd
 from mlflow.models import ModelSignature, infer_signature
 
 from pop_pipeline.registry.gate import GateDecision, register_with_gate
-from pop_pipeline.registry.pyfunc_models import PACKAGE_ARTIFACT
+from pop_pipeline.registry.model_code import model_code_path
+from pop_pipeline.registry.pyfunc_models import PACKAGE_ARTIFACT, ClipEncoderPyfunc
 from pop_pipeline.registry.run_tags import code_version, pip_requirements
 
 GATE_METRIC = "auc"
@@ -25,6 +28,18 @@ GATE_METRIC = "auc"
 def mlflow_metric_key(name: str) -> str:
     """MLflow keys allow no ``@``: ``p@1`` becomes ``p_at_1``."""
     return name.replace("@", "_at_")
+
+
+def log_clip_encoder(package_dir: Path) -> str:
+    """Log the CLIP encoder package as a pyfunc model (from code) in the active run; its
+    ``runs:/`` model URI. The ``clip_encoder`` asset registers it as ``pop-clip``."""
+    info = mlflow.pyfunc.log_model(
+        name="model",
+        python_model=str(model_code_path(ClipEncoderPyfunc)),
+        artifacts={PACKAGE_ARTIFACT: str(package_dir)},
+        pip_requirements=pip_requirements(),
+    )
+    return info.model_uri
 
 
 @dataclass(frozen=True)
@@ -37,7 +52,7 @@ class PublishedModel:
 def publish_ranking_model(
     *,
     model_name: str,
-    python_model: mlflow.pyfunc.PythonModel,
+    model_code: Path,
     package_dir: Path,
     params: dict[str, object],
     epoch_losses: list[float],
@@ -58,7 +73,7 @@ def publish_ranking_model(
     """
     return publish_model(
         model_name=model_name,
-        python_model=python_model,
+        model_code=model_code,
         package_dir=package_dir,
         params=params,
         epoch_losses=epoch_losses,
@@ -77,7 +92,7 @@ def publish_ranking_model(
 def publish_model(
     *,
     model_name: str,
-    python_model: mlflow.pyfunc.PythonModel,
+    model_code: Path,
     package_dir: Path,
     params: dict[str, object],
     epoch_losses: list[float],
@@ -95,8 +110,9 @@ def publish_model(
     """The run every published model (ranking or regression) gets.
 
     Params, the per-epoch ``train_loss`` (and ``validation_loss``, when given) in batched
-    calls, the test metrics as ``test_<name>``; with ``register`` the pyfunc model (the package
-    folder as its ``package`` artifact, ``signature``, ``input_example``) and a new version of
+    calls, the test metrics as ``test_<name>``; with ``register`` the pyfunc model from code
+    (``model_code``, a file of :mod:`pop_pipeline.registry.model_code`; the package folder as
+    its ``package`` artifact, ``signature``, ``input_example``) and a new version of
     ``pop-<model_name>`` through the gate on ``test_metrics[gate_metric]``. The run and the
     version carry the tags ``pop.model``, ``pop.code_version``, ``pop.data_version`` and
     ``extra_tags``.
@@ -128,7 +144,7 @@ def publish_model(
             return PublishedModel(run_id=run.info.run_id, model_uri=None, decision=None)
         info = mlflow.pyfunc.log_model(
             name="model",
-            python_model=python_model,
+            python_model=str(model_code),
             artifacts={PACKAGE_ARTIFACT: str(package_dir)},
             signature=signature,
             input_example=input_example,

@@ -11,16 +11,18 @@ Folder layout (written by :meth:`RegressionPackage.save`)::
 
     package.json            model name, protocol, target, estimator spec, inputs, feature config
     vocabularies.json       RegressionVocabularies.to_json()
-    estimator.safetensors   torch estimators: the state_dict (rebuilt from the spec's config)
-    estimator.joblib        baselines: the fitted object (joblib)
+    estimator.safetensors   torch estimators: the state_dict (rebuilt from the spec's config);
+                            baselines: the fitted arrays (support vectors, tree nodes, ...)
+    estimator.json          baselines: the fitted model's JSON values (``state()``)
     history/                users.parquet; tweets.parquet, embeddings.safetensors (image, text)
                             and embedding_ids.json hold the stored posts for DSN's window
                             (empty for the other models) — only when the package has a history
     clip/                   the CLIP encoder package (clip.json, clip.safetensors) when needed
 
-Torch weights are safetensors and everything else JSON or Parquet, so loading a torch model
-never unpickles code; a baseline is unpickled with joblib (it is our own code, shipped in the
-package's ``pop_pipeline`` requirement).
+Weights and fitted arrays are safetensors and everything else JSON or Parquet: a torch model
+is rebuilt from its config, a baseline from its state
+(:func:`~pop_pipeline.training.regression_baselines.baseline_from_state`), so loading a package
+never unpickles anything.
 """
 
 from __future__ import annotations
@@ -35,7 +37,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import joblib
 import numpy as np
 import pandas as pd
 import torch
@@ -72,8 +73,10 @@ from pop_pipeline.scoring.regression_input import (
     regression_input_frame,
     regression_signature,
 )
+from pop_pipeline.training.regression_baselines import RegressionBaseline, baseline_from_state
 
 FORMAT = "pop-regression-package/1"
+BASELINE_KIND = "baseline-state"  # estimator_kind of a baseline: estimator.json + .safetensors
 TASK_TAG = "pop.task"  # on the run and the registered version: "regression" here
 REGRESSION_TASK = "regression"
 PROTOCOLS = ("paper001", "paper002", "paper004")
@@ -94,7 +97,7 @@ class RegressionPackage:
     model_name: str  # e.g. "dsn", "uhan_no_v", "hybrid_cnn_retweets", "gbdt"
     protocol: str  # "paper001" | "paper002" | "paper004"
     target: str  # "log_retweets" | "log_likes" | "popularity_score"
-    estimator: Any  # torch nn.Module of the regression contract, or a fitted baseline object
+    estimator: Any  # torch nn.Module of the regression contract, or a fitted RegressionBaseline
     estimator_spec: dict[str, Any]  # torch: {"class", "config"}; baselines: {"class"}
     vocabularies: RegressionVocabularies
     feature_config: RegressionFeatureConfig
@@ -111,6 +114,11 @@ class RegressionPackage:
             raise ValueError(f"unknown target {self.target!r}; known: {TARGETS}")
         if "class" not in self.estimator_spec:
             raise ValueError("estimator_spec needs a 'class'")
+        if not (self.is_torch or isinstance(self.estimator, RegressionBaseline)):
+            raise ValueError(
+                f"estimator {type(self.estimator).__name__} is neither a torch model nor a "
+                "RegressionBaseline: a package stores only those, without pickle"
+            )
         if self.is_torch and "config" not in self.estimator_spec:
             raise ValueError(f"torch estimator {self.estimator_spec['class']} needs a 'config'")
         if set(self.required_inputs) & CLIP_INPUTS and self.clip_package_dir is None:
@@ -137,7 +145,7 @@ class RegressionPackage:
             "protocol": self.protocol,
             "target": self.target,
             "estimator_spec": _json_ready(self.estimator_spec),
-            "estimator_kind": "torch" if self.is_torch else "joblib",
+            "estimator_kind": "torch" if self.is_torch else BASELINE_KIND,
             "feature_config": asdict(self.feature_config),
             "required_inputs": list(self.required_inputs),
             "has_history": self.history is not None,
@@ -150,7 +158,10 @@ class RegressionPackage:
             state = {k: v.detach().cpu().contiguous() for k, v in state.items()}
             save_file(state, str(folder / "estimator.safetensors"))
         else:
-            joblib.dump(self.estimator, folder / "estimator.joblib")
+            params, arrays = self.estimator.state()
+            (folder / "estimator.json").write_text(json.dumps(params, indent=1, sort_keys=True))
+            contiguous = {name: np.ascontiguousarray(array) for name, array in arrays.items()}
+            save_arrays(contiguous, str(folder / "estimator.safetensors"))
         if self.history is not None:
             _save_history(_needed_history(self.history, self.required_inputs), folder / "history")
         if self.clip_package_dir is not None:
@@ -163,22 +174,28 @@ class RegressionPackage:
         """Read a folder written by :meth:`save`; torch estimators come back in eval mode.
 
         Raises:
-            ValueError: not a regression package, or an estimator class it cannot rebuild.
+            ValueError: not a regression package, an estimator class it cannot rebuild, or a
+                baseline pickled by an older version (``estimator.joblib``: never unpickled).
         """
         folder = Path(folder)
         meta = json.loads((folder / "package.json").read_text())
         if meta.get("format") != FORMAT:
             raise ValueError(f"{folder} is not a {FORMAT} folder: format {meta.get('format')!r}")
         spec = meta["estimator_spec"]
-        if meta["estimator_kind"] == "torch":
+        kind = meta["estimator_kind"]
+        if kind == "torch":
             estimator: Any = _rebuild_torch(spec, load_file(str(folder / "estimator.safetensors")))
+        elif kind == BASELINE_KIND:
+            estimator = baseline_from_state(
+                spec["class"],
+                json.loads((folder / "estimator.json").read_text()),
+                load_arrays(str(folder / "estimator.safetensors")),
+            )
         else:
-            estimator = joblib.load(folder / "estimator.joblib")
-            if type(estimator).__name__ != spec["class"]:
-                raise ValueError(
-                    f"estimator.joblib holds a {type(estimator).__name__}, "
-                    f"the spec says {spec['class']}"
-                )
+            raise ValueError(
+                f"{folder} stores its {spec['class']} estimator as {kind!r}, which is not loaded "
+                "(it would unpickle code); retrain the model to write a current package"
+            )
         return cls(
             model_name=meta["model_name"],
             protocol=meta["protocol"],
@@ -433,6 +450,7 @@ def publish_regression_model(
     Raises:
         KeyError: ``main_metric`` is not among ``test_metrics``.
     """
+    from pop_pipeline.registry.model_code import model_code_path
     from pop_pipeline.registry.regression_pyfunc import RegressionPyfunc
 
     if main_metric not in test_metrics:
@@ -449,7 +467,7 @@ def publish_regression_model(
             package.save(package_dir)
         return publish_model(
             model_name=package.model_name,
-            python_model=RegressionPyfunc(),
+            model_code=model_code_path(RegressionPyfunc),
             package_dir=package_dir,
             params={
                 **params,

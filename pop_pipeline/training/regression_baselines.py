@@ -6,13 +6,16 @@ registry's baseline contract (``pop_pipeline.registry.regression_packages``):
 - ``required_inputs``: the regression inputs (:mod:`pop_pipeline.ml.models.regression_inputs`)
   it reads from :class:`~pop_pipeline.datasets.regression_features.RegressionInputs`;
 - ``fit(inputs, frame, targets, validation=None)``: train on the rows of ``inputs``;
-- ``predict(inputs, frame) -> np.ndarray``: one prediction per row of ``inputs``.
+- ``predict(inputs, frame) -> np.ndarray``: one prediction per row of ``inputs``;
+- ``state() -> (params, arrays)`` and ``from_state(params, arrays)``: the fitted model as JSON
+  values and named numpy arrays, which the registry stores as JSON and safetensors
+  (:func:`baseline_from_state` rebuilds any of them by class name), so loading a baseline
+  never unpickles anything.
 
 ``frame`` is the regression tweet frame the inputs were built from
 (:data:`~pop_pipeline.datasets.regression_tweets.REGRESSION_TWEET_COLUMNS`): captions and
 author ids come from it, aligned on ``inputs.tweet_ids`` (tweets the feature assembly
-quarantined have no row in ``inputs`` and get no prediction). Every wrapper is a plain
-dataclass of fitted numpy/scikit-learn objects, so ``joblib`` pickles it.
+quarantined have no row in ``inputs`` and get no prediction).
 
 ``hisave``       the author's mean training target (paper 002 §4.1.3, HisAve)
 ``svr_image``    SVR on the CLIP image embedding and the side signals (paper 001 §4.2)
@@ -25,8 +28,9 @@ dataclass of fitted numpy/scikit-learn objects, so ``joblib`` pickles it.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import ClassVar, Self
+from typing import Any, ClassVar, Self
 
 import numpy as np
 import numpy.typing as npt
@@ -44,6 +48,7 @@ from pop_pipeline.ml.models.svr_baselines import (
 )
 
 Validation = tuple[RegressionInputs, pd.DataFrame, npt.ArrayLike]  # inputs, frame, targets
+State = tuple[dict[str, Any], dict[str, np.ndarray]]  # (JSON params, named arrays)
 
 
 def aligned_frame(inputs: RegressionInputs, frame: pd.DataFrame) -> pd.DataFrame:
@@ -74,6 +79,7 @@ class RegressionBaseline(ABC):
 
     name: ClassVar[str]
     required_inputs: ClassVar[tuple[str, ...]]
+    model_class: ClassVar[Any]  # the fitted model's class: its ``from_state`` rebuilds it
 
     @abstractmethod
     def fit(
@@ -89,6 +95,15 @@ class RegressionBaseline(ABC):
     def predict(self, inputs: RegressionInputs, frame: pd.DataFrame) -> np.ndarray:
         """One prediction per row of ``inputs``, in its order."""
 
+    def state(self) -> State:
+        """``(params, arrays)``: the fitted model as JSON values and named numpy arrays."""
+        return self.model.state()  # type: ignore[attr-defined]
+
+    @classmethod
+    def from_state(cls, params: Mapping[str, Any], arrays: Mapping[str, np.ndarray]) -> Self:
+        """The baseline :meth:`state` describes."""
+        return cls(cls.model_class.from_state(params, arrays))  # type: ignore[call-arg]
+
 
 @dataclass
 class HisAveBaseline(RegressionBaseline):
@@ -96,6 +111,7 @@ class HisAveBaseline(RegressionBaseline):
 
     model: HistoricalAverage = field(default_factory=HistoricalAverage)
     name: ClassVar[str] = "hisave"
+    model_class: ClassVar[Any] = HistoricalAverage
     required_inputs: ClassVar[tuple[str, ...]] = ()
 
     def fit(
@@ -118,6 +134,7 @@ class SVRImageBaseline(RegressionBaseline):
 
     model: SVRImage = field(default_factory=SVRImage)
     name: ClassVar[str] = "svr_image"
+    model_class: ClassVar[Any] = SVRImage
     required_inputs: ClassVar[tuple[str, ...]] = (names.IMAGE_EMBEDDING, names.SIDE_FEATURES)
 
     def fit(
@@ -167,6 +184,7 @@ class SVRBowBaseline(CaptionSVRBaseline):
 
     model: SVRBow = field(default_factory=SVRBow)
     name: ClassVar[str] = "svr_bow"
+    model_class: ClassVar[Any] = SVRBow
 
 
 @dataclass
@@ -175,6 +193,7 @@ class SVRWordEmbeddingBaseline(CaptionSVRBaseline):
 
     model: SVRWordEmbedding = field(default_factory=SVRWordEmbedding)
     name: ClassVar[str] = "svr_wordemb"
+    model_class: ClassVar[Any] = SVRWordEmbedding
 
 
 GBDT_TABULAR = (names.SIDE_FEATURES, names.USER_FEATURES, names.CATEGORY_IDS)
@@ -190,6 +209,7 @@ class GBDTBaseline(RegressionBaseline):
 
     model: GBDTRegressor = field(default_factory=GBDTRegressor)
     name: ClassVar[str] = "gbdt"
+    model_class: ClassVar[Any] = GBDTRegressor
     required_inputs: ClassVar[tuple[str, ...]] = (*GBDT_TABULAR, *GBDT_EMBEDDINGS)
 
     def fit(
@@ -233,6 +253,25 @@ BASELINES: dict[str, type[RegressionBaseline]] = {
         GBDTBaseline,
     )
 }
+
+# class name (a package's estimator spec) → wrapper class
+BASELINE_CLASSES: dict[str, type[RegressionBaseline]] = {
+    baseline.__name__: baseline for baseline in BASELINES.values()
+}
+
+
+def baseline_from_state(
+    class_name: str, params: Mapping[str, Any], arrays: Mapping[str, np.ndarray]
+) -> RegressionBaseline:
+    """The fitted baseline of class ``class_name`` that ``state()`` gave ``params``/``arrays``.
+
+    Raises:
+        ValueError: not a baseline class of this module.
+    """
+    if class_name not in BASELINE_CLASSES:
+        known = sorted(BASELINE_CLASSES)
+        raise ValueError(f"unknown regression baseline class {class_name!r}; known: {known}")
+    return BASELINE_CLASSES[class_name].from_state(params, arrays)
 
 
 def make_baseline(

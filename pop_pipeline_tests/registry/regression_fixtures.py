@@ -1,5 +1,5 @@
 """Tiny regression packages for the registry and serving tests: a stored history of three
-posts, the tiny in-domain CLIP, and DSN / UHAN / Hybrid CNN / baseline estimators."""
+posts, the tiny in-domain CLIP, DSN / UHAN / Hybrid CNN estimators and every baseline."""
 
 from dataclasses import asdict
 from pathlib import Path
@@ -9,9 +9,13 @@ import pandas as pd
 import torch
 from PIL import Image
 
-from pop_pipeline.datasets.new_tweet_regression_inputs import StoredRegressionHistory
+from pop_pipeline.datasets.new_tweet_regression_inputs import (
+    StoredRegressionHistory,
+    new_tweet_frame,
+    new_tweet_regression_inputs,
+)
 from pop_pipeline.datasets.regression_feature_sources import TweetEmbeddingTable
-from pop_pipeline.datasets.regression_features import RegressionFeatureConfig, RegressionInputs
+from pop_pipeline.datasets.regression_features import RegressionFeatureConfig
 from pop_pipeline.datasets.regression_tweets import REGRESSION_TWEET_COLUMNS
 from pop_pipeline.datasets.regression_vocabularies import (
     RegressionVocabularies,
@@ -21,13 +25,24 @@ from pop_pipeline.ml.clip.architectures import IN_DOMAIN_MODEL
 from pop_pipeline.ml.clip.encoding import encode_texts
 from pop_pipeline.ml.clip.factory import create_clip
 from pop_pipeline.ml.clip.patch_features import encode_image_patches
-from pop_pipeline.ml.models import regression_inputs as names
 from pop_pipeline.ml.models.dsn import DSN, dsn_config
+from pop_pipeline.ml.models.gbdt import GBDTConfig
 from pop_pipeline.ml.models.hisave import HistoricalAverage
 from pop_pipeline.ml.models.hybrid_cnn import HybridCNN, HybridCNNConfig
+from pop_pipeline.ml.models.svr_baselines import SVRConfig
 from pop_pipeline.ml.models.uhan import UHAN, uhan_config
-from pop_pipeline.registry.model_packages import save_clip
-from pop_pipeline.registry.regression_packages import RegressionPackage, torch_estimator_spec
+from pop_pipeline.registry.model_packages import load_clip, save_clip
+from pop_pipeline.registry.regression_packages import (
+    CLIP_INPUTS,
+    RegressionPackage,
+    torch_estimator_spec,
+)
+from pop_pipeline.training.regression_baselines import (
+    HisAveBaseline,
+    SVRBowBaseline,
+    SVRWordEmbeddingBaseline,
+    make_baseline,
+)
 
 USERS = pd.DataFrame(
     {
@@ -115,8 +130,6 @@ def clip_package(folder: Path) -> Path:
 
 def clip_widths(clip_dir: Path, photo: Path) -> tuple[int, int]:
     """``(clip_dim, patch_dim)`` of the packaged CLIP."""
-    from pop_pipeline.registry.model_packages import load_clip
-
     clip = load_clip(clip_dir, device="cpu")
     return (
         int(encode_texts(clip, ["x"]).shape[1]),
@@ -208,33 +221,78 @@ def hybrid_cnn_package(history_or_none: StoredRegressionHistory | None = None) -
     )
 
 
-class AuthorMeanBaseline:
-    """A baseline of the package interface: the author's training mean (HisAve) plus a tenth
-    of log1p(followers). Module-level, so joblib pickles it by reference."""
-
-    required_inputs = (names.SIDE_FEATURES,)
-
-    def __init__(self, hisave: HistoricalAverage) -> None:
-        self.hisave = hisave
-
-    def predict(self, inputs: RegressionInputs, frame: pd.DataFrame) -> np.ndarray:
-        assert list(frame["tweet_id"]) == inputs.tweet_ids
-        side = inputs.tensors[names.SIDE_FEATURES].numpy()
-        return self.hisave.predict(list(frame["author_id"])) + 0.1 * side[:, 0]
-
-
 def baseline_package() -> RegressionPackage:
-    hisave = HistoricalAverage().fit(["101", "102", "101"], [1.0, 4.0, 3.0])
-    estimator = AuthorMeanBaseline(hisave)
+    """HisAve fitted on authors 101, 102, 101 with targets 1, 4, 3 (means 2 and 4; 8/3)."""
+    hisave = HisAveBaseline(HistoricalAverage().fit(["101", "102", "101"], [1.0, 4.0, 3.0]))
     return RegressionPackage(
-        model_name="hisave_plus",
+        model_name="hisave",
         protocol="paper002",
         target="popularity_score",
-        estimator=estimator,
-        estimator_spec={"class": "AuthorMeanBaseline"},
+        estimator=hisave,
+        estimator_spec={"class": "HisAveBaseline"},
         vocabularies=vocabularies(),
         feature_config=RegressionFeatureConfig(),
-        required_inputs=estimator.required_inputs,
+        required_inputs=hisave.required_inputs,
         history=history(4),
         clip_package_dir=None,
+    )
+
+
+def training_tweets(folder: Path) -> pd.DataFrame:
+    """Six prediction-input rows with readable photos of six colours, by 101, 102 and 999."""
+    photos = [
+        write_photo(folder, f"train{i}.png", (40 * i, 255 - 40 * i, 20 * i)) for i in range(6)
+    ]
+    return pd.DataFrame(
+        {
+            "tweet_id": [f"t{i}" for i in range(6)],
+            "author_id": ["101", "102", "999", "101", "102", "999"],
+            "created_at": [f"2026-03-01T0{i}:00:00.000Z" for i in range(6)],
+            "text": ["red cat", "red dog", "blue cat", "red cat sun", "blue dog", "cat dog"],
+            "comments": [""] * 6,
+            "media_uri": [str(path) for path in photos],
+            "author_followers_count": [5, 7, 9, 11, 13, 15],
+        }
+    )
+
+
+def fitted_baseline_package(name: str, clip_dir: Path, photo_folder: Path) -> RegressionPackage:
+    """The baseline ``name`` fitted on :func:`training_tweets` (targets 1 … 6) with the
+    package's own feature assembly, so its inputs have the widths prediction builds."""
+    baseline = make_baseline(
+        name, svr=SVRConfig(epsilon=0.01), gbdt=GBDTConfig(max_iter=8, min_samples_leaf=1)
+    )
+    if isinstance(baseline, SVRBowBaseline):
+        baseline.model.bag.min_count = 1
+    if isinstance(baseline, SVRWordEmbeddingBaseline):
+        baseline.model.word_vectors.min_count = 1
+    required = tuple(baseline.required_inputs)
+    needs_clip = bool(set(required) & CLIP_INPUTS)
+    clip = load_clip(clip_dir, device="cpu") if needs_clip else None
+    width = int(encode_texts(clip, ["x"]).shape[1]) if clip is not None else 4
+    stored = history(width)
+    tweets = training_tweets(photo_folder)
+    inputs = new_tweet_regression_inputs(
+        tweets,
+        history=stored,
+        vocabularies=vocabularies(),
+        clip=clip,
+        required=required,
+        observed_at=OBSERVED_AT,
+        config=RegressionFeatureConfig(),
+    )
+    assert inputs.tweet_ids == list(tweets["tweet_id"])
+    frame = new_tweet_frame(tweets, stored.users, OBSERVED_AT)
+    baseline.fit(inputs, frame, np.arange(1.0, 7.0))
+    return RegressionPackage(
+        model_name=name,
+        protocol="paper001",
+        target="log_retweets",
+        estimator=baseline,
+        estimator_spec={"class": type(baseline).__name__},
+        vocabularies=vocabularies(),
+        feature_config=RegressionFeatureConfig(),
+        required_inputs=required,
+        history=stored,
+        clip_package_dir=clip_dir if needs_clip else None,
     )

@@ -5,10 +5,18 @@ from mlflow.tracking import MlflowClient
 
 from pop_pipeline.registry.publish import publish_ranking_model
 
+CONSTANT_MODEL_CODE = """
+import mlflow
+import pandas as pd
 
-class _Constant(mlflow.pyfunc.PythonModel):
+
+class Constant(mlflow.pyfunc.PythonModel):
     def predict(self, context, model_input, params=None):
         return pd.DataFrame({"score": [0.0] * len(model_input)})
+
+
+mlflow.models.set_model(Constant())
+"""
 
 
 @pytest.fixture
@@ -26,12 +34,13 @@ def tracking(tmp_path):
 def test_ranking_models_gate_on_auc_and_log_only_the_training_loss(tracking, tmp_path):
     (tmp_path / "package").mkdir()
     (tmp_path / "package" / "x.json").write_text("{}")
+    (tmp_path / "constant.py").write_text(CONSTANT_MODEL_CODE)
     example = pd.DataFrame({"user_id": ["1"], "tweet_id": ["2"]})
 
     def publish(auc: float):
         return publish_ranking_model(
             model_name="toy",
-            python_model=_Constant(),
+            model_code=tmp_path / "constant.py",
             package_dir=tmp_path / "package",
             params={"epochs": 2},
             epoch_losses=[0.7, 0.6],

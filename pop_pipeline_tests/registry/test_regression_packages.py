@@ -24,6 +24,10 @@ def photos(tmp_path):
     return fx.write_photo(tmp_path / "media"), tmp_path / "media" / "missing.png"
 
 
+def _files(folder) -> set[str]:
+    return {path.name for path in folder.iterdir()}
+
+
 def _round_trip(package: RegressionPackage, folder, tweets: pd.DataFrame):
     before, quarantine_before = package.predict(tweets, observed_at=fx.OBSERVED_AT)
     package.save(folder)
@@ -118,21 +122,19 @@ def test_hybrid_cnn_round_trip_reads_pixels_without_clip(tmp_path, photos):
     assert with_users["prediction"].iloc[0] != pytest.approx(predictions["prediction"].iloc[0])
 
 
-def test_baseline_round_trip_with_joblib(tmp_path, photos):
+def test_baseline_round_trip_without_pickle(tmp_path, photos):
     photo, missing = photos
     package = fx.baseline_package()
     tweets = fx.prediction_tweets(photo, missing)
     loaded, predictions, quarantine = _round_trip(package, tmp_path / "base", tweets)
-    assert (tmp_path / "base" / "estimator.joblib").exists()
-    assert type(loaded.estimator).__name__ == "AuthorMeanBaseline"
+    assert {"estimator.json", "estimator.safetensors"} <= _files(tmp_path / "base")
+    assert type(loaded.estimator).__name__ == "HisAveBaseline"
     # no DSN window: the package keeps the stored users, none of the stored posts
     assert loaded.history.tweets.empty and len(loaded.history.embeddings.tweet_ids) == 0
     pd.testing.assert_frame_equal(loaded.history.users, package.history.users)
-    # no CLIP or pixel input: the missing photo does not matter; 102's stored 99 followers win
+    # no CLIP or pixel input: the missing photo does not matter; 999 gets the global mean
     assert quarantine.empty
-    assert predictions["prediction"].tolist() == pytest.approx(
-        [4.0 + 0.1 * np.log(100), 8 / 3 + 0.1 * np.log(8), 2.0 + 0.1 * np.log(10)]
-    )
+    assert predictions["prediction"].tolist() == pytest.approx([4.0, 8 / 3, 2.0])
 
 
 def test_repeated_ids_are_quarantined_and_bad_folders_refused(tmp_path, clip_dir, photos):
@@ -163,3 +165,29 @@ def test_state_dicts_match_after_load(tmp_path, clip_dir, photos):
     loaded = RegressionPackage.load(tmp_path / "d")
     for key, value in package.estimator.state_dict().items():
         assert torch.equal(value, loaded.estimator.state_dict()[key]), key
+
+
+@pytest.mark.parametrize("name", ["hisave", "svr_image", "svr_bow", "svr_wordemb", "gbdt"])
+def test_every_baseline_round_trips_as_json_and_safetensors(tmp_path, clip_dir, photos, name):
+    photo, missing = photos
+    package = fx.fitted_baseline_package(name, clip_dir, tmp_path / "train")
+    tweets = fx.prediction_tweets(photo, missing)
+    loaded, predictions, _ = _round_trip(package, tmp_path / name, tweets)
+    assert type(loaded.estimator) is type(package.estimator)
+    assert "estimator.json" in _files(tmp_path / name)
+    assert not [p for p in (tmp_path / name).rglob("*") if p.suffix in {".joblib", ".pkl"}]
+    assert len(set(np.round(predictions["prediction"], 9))) > 1  # not a constant
+
+
+def test_a_pickled_baseline_of_an_older_package_is_refused(tmp_path):
+    package = fx.baseline_package()
+    package.save(tmp_path / "old")
+    meta = json.loads((tmp_path / "old" / "package.json").read_text())
+    (tmp_path / "old" / "package.json").write_text(json.dumps({**meta, "estimator_kind": "joblib"}))
+    with pytest.raises(ValueError, match="would unpickle code"):
+        RegressionPackage.load(tmp_path / "old")
+
+
+def test_an_estimator_that_only_pickles_is_refused():
+    with pytest.raises(ValueError, match="neither a torch model nor a RegressionBaseline"):
+        dataclasses.replace(fx.baseline_package(), estimator=object())

@@ -1,8 +1,9 @@
-import io
+import json
 
-import joblib
 import numpy as np
 import pytest
+from safetensors.numpy import load as load_arrays
+from safetensors.numpy import save as save_arrays
 
 from pop_pipeline.ml.models.gbdt import GBDTConfig
 from pop_pipeline.ml.models.svr_baselines import SVRConfig
@@ -10,6 +11,7 @@ from pop_pipeline.training.regression_baselines import (
     BASELINES,
     GBDTBaseline,
     HisAveBaseline,
+    baseline_from_state,
     make_baseline,
 )
 from pop_pipeline.training.regression_models import fit_baseline_regression
@@ -17,7 +19,7 @@ from pop_pipeline_tests.training.regression_toy import toy_data
 
 
 @pytest.mark.parametrize("name", sorted(BASELINES))
-def test_each_baseline_fits_predicts_and_survives_joblib(name, tmp_path):
+def test_each_baseline_fits_predicts_and_round_trips_as_json_and_arrays(name, tmp_path):
     data, _ = toy_data(tmp_path)
     baseline = make_baseline(
         name, svr=SVRConfig(max_train_rows=30), gbdt=GBDTConfig(max_iter=20, min_samples_leaf=2)
@@ -27,12 +29,20 @@ def test_each_baseline_fits_predicts_and_survives_joblib(name, tmp_path):
     assert len(fitted.test_predictions) == len(fitted.test_tweet_ids) == fitted.rows["test"]
     assert np.isfinite(fitted.test_predictions).all()
     assert fitted.estimator_spec == {"class": type(baseline).__name__}
-    buffer = io.BytesIO()
-    joblib.dump(fitted.estimator, buffer)
-    buffer.seek(0)
-    loaded = joblib.load(buffer)
+    params, arrays = fitted.estimator.state()
+    loaded = baseline_from_state(
+        type(baseline).__name__,
+        json.loads(json.dumps(params)),
+        load_arrays(save_arrays({k: np.ascontiguousarray(v) for k, v in arrays.items()})),
+    )
+    assert type(loaded) is type(baseline)
     inputs, frame, _ = data.split_inputs("test", loaded.required_inputs, data.feature_config)
-    np.testing.assert_allclose(loaded.predict(inputs, frame), fitted.test_predictions)
+    np.testing.assert_array_equal(loaded.predict(inputs, frame), fitted.test_predictions)
+
+
+def test_an_unknown_baseline_class_is_not_rebuilt():
+    with pytest.raises(ValueError, match="unknown regression baseline class"):
+        baseline_from_state("AuthorMeanBaseline", {}, {})
 
 
 def test_hisave_predicts_the_authors_training_mean_in_the_inputs_order(tmp_path):

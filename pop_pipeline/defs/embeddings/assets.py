@@ -18,8 +18,8 @@ from pop_pipeline.ml.clip.contrastive_training import ContrastiveTrainingConfig,
 from pop_pipeline.ml.clip.encoding import encode_images, encode_texts
 from pop_pipeline.ml.clip.factory import create_clip
 from pop_pipeline.registry.model_packages import load_clip, save_clip
-from pop_pipeline.registry.pyfunc_models import PACKAGE_ARTIFACT, ClipEncoderPyfunc
-from pop_pipeline.registry.run_tags import code_version, frame_fingerprint, pip_requirements
+from pop_pipeline.registry.publish import log_clip_encoder
+from pop_pipeline.registry.run_tags import code_version, frame_fingerprint
 
 EMBEDDINGS_GROUP = "embeddings"
 CLIP_REGISTERED_NAME = "pop-clip"
@@ -119,13 +119,8 @@ def clip_encoder(
             _log_epoch_metrics(history)
             folder = artifacts.path("clip", bundle.identity().weights_sha256[:16])
             save_clip(bundle, folder)
-            info = mlflow.pyfunc.log_model(
-                name="model",
-                python_model=ClipEncoderPyfunc(),
-                artifacts={PACKAGE_ARTIFACT: str(folder)},
-                pip_requirements=pip_requirements(),
-            )
-            registered = mlflow.register_model(info.model_uri, CLIP_REGISTERED_NAME)
+            model_uri = log_clip_encoder(folder)
+            registered = mlflow.register_model(model_uri, CLIP_REGISTERED_NAME)
             version = str(registered.version)
             mlflow.MlflowClient().set_registered_model_alias(
                 CLIP_REGISTERED_NAME, CLIP_CURRENT_ALIAS, version

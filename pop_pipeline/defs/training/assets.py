@@ -25,6 +25,7 @@ from pop_pipeline.defs.training.publishing import (
     runs_markdown,
 )
 from pop_pipeline.ml.clip.factory import resolve_device
+from pop_pipeline.registry.model_code import model_code_path
 from pop_pipeline.storage.duckdb_store import DuckDBStore
 from pop_pipeline.training.ranking_data import (
     AMNL_PROTOCOL,
@@ -114,7 +115,7 @@ def build_ranking_model_asset(spec: RankingModelSpec) -> dg.AssetsDefinition:
                     model_name=spec.name,
                     data=data,
                     test_scores=fitted.test_scores,
-                    python_model=spec.pyfunc(),
+                    model_code=model_code_path(spec.pyfunc),
                     package_dir=folder,
                     params={**asdict(params), **fitted.metadata},
                     epoch_losses=fitted.losses,

@@ -4,7 +4,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import dagster as dg
-import mlflow
 import numpy as np
 import pandas as pd
 
@@ -55,7 +54,7 @@ def finish_ranking_run(
     model_name: str,
     data: RankingData,
     test_scores: np.ndarray,
-    python_model: mlflow.pyfunc.PythonModel,
+    model_code: Path,
     package_dir: Path,
     params: dict[str, object],
     epoch_losses: list[float],
@@ -65,7 +64,8 @@ def finish_ranking_run(
     """Store the run's test scores in ``ranking_scores`` (one slice per model, protocol and
     fraction), log one MLflow run with the params, the training and test samplers'
     parameters (``sampler.*``, ``test_sampler.*``), the losses and the test metrics; with
-    ``register`` also log the pyfunc and register ``pop-<model_name>`` through the gate."""
+    ``register`` also log the pyfunc (from the file ``model_code``) and register
+    ``pop-<model_name>`` through the gate."""
     scored = data.test[["user_id", "tweet_id", "label"]].assign(score=test_scores)
     metrics = ranking_metrics(scored, RUN_METRICS[data.protocol])
     ensure_scores_protocol_column(store)
@@ -82,7 +82,7 @@ def finish_ranking_run(
     test_sampler = {f"test_{k}": v for k, v in data.test_sampler_params.items()}
     published = publish_ranking_model(
         model_name=model_name,
-        python_model=python_model,
+        model_code=model_code,
         package_dir=package_dir,
         params={
             **params,

@@ -24,9 +24,9 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Self
+from typing import Any, Self
 
 import numpy as np
 from scipy import sparse
@@ -73,6 +73,15 @@ class BagOfWords:
                     matrix[row, column] = 1.0
         return matrix
 
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-serialisable form: ``min_count`` and the words in column order."""
+        return {"min_count": self.min_count, "words": _in_order(self.vocabulary)}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> BagOfWords:
+        words = [str(word) for word in data["words"]]
+        return cls(min_count=int(data["min_count"]), vocabulary=_indexed(words))
+
 
 @dataclass
 class CooccurrenceWordVectors:
@@ -113,6 +122,42 @@ class CooccurrenceWordVectors:
             if rows:
                 out[row] = self.vectors[rows].mean(axis=0)
         return out
+
+    def state(self) -> tuple[dict[str, Any], np.ndarray]:
+        """``(params, vectors)``: the settings and words in row order as JSON, the vectors."""
+        params = {
+            "dim": self.dim,
+            "window": self.window,
+            "min_count": self.min_count,
+            "smoothing": self.smoothing,
+            "seed": self.seed,
+            "words": _in_order(self.vocabulary),
+        }
+        return params, np.ascontiguousarray(self.vectors, dtype=np.float64)
+
+    @classmethod
+    def from_state(cls, params: Mapping[str, Any], vectors: np.ndarray) -> CooccurrenceWordVectors:
+        words = [str(word) for word in params["words"]]
+        if len(words) != len(vectors):
+            raise ValueError(f"{len(words)} words for {len(vectors)} word vectors")
+        return cls(
+            dim=int(params["dim"]),
+            window=int(params["window"]),
+            min_count=int(params["min_count"]),
+            smoothing=float(params["smoothing"]),
+            seed=int(params["seed"]),
+            vocabulary=_indexed(words),
+            vectors=np.asarray(vectors, dtype=np.float64),
+        )
+
+
+def _in_order(vocabulary: Mapping[str, int]) -> list[str]:
+    """The words of a word → position map, by position."""
+    return sorted(vocabulary, key=vocabulary.__getitem__)
+
+
+def _indexed(words: Sequence[str]) -> dict[str, int]:
+    return {word: position for position, word in enumerate(words)}
 
 
 def cooccurrence_counts(

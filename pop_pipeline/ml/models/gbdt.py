@@ -13,18 +13,26 @@ model is refitted with exactly that many rounds; this is deterministic and indep
 scikit-learn version. Without one, all ``max_iter`` rounds are kept (sklearn's own internal
 early stopping, which holds out a random part of the training rows, is off). Trees need no
 feature scaling, so there is no scaler in front.
+
+Once fitted, the trees are kept as arrays (:class:`BoostedTrees`, which predicts exactly as
+the booster), so a fitted model saves as JSON and arrays (:meth:`GBDTRegressor.state`) and
+loads without unpickling.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
-from typing import Self
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any, Self
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 from sklearn.ensemble import HistGradientBoostingRegressor
+
+from pop_pipeline.ml.models.boosted_trees import BoostedTrees
+
+CONVERSION_CHECK_ROWS = 256  # training rows the converted trees are checked on
 
 
 @dataclass(frozen=True)
@@ -73,7 +81,7 @@ class GBDTRegressor:
 
     config: GBDTConfig = field(default_factory=GBDTConfig)
     feature_names: list[str] = field(default_factory=list)  # as given to fit, for importances
-    booster: HistGradientBoostingRegressor | None = None  # once fitted
+    trees: BoostedTrees | None = None  # the fitted booster's trees, once fitted
     best_iteration: int | None = None  # rounds kept, chosen on validation; None without it
 
     def fit(
@@ -91,24 +99,51 @@ class GBDTRegressor:
         if np.isnan(y).any():
             raise ValueError("training targets must not be NaN")
         self.feature_names = list(feature_names)
-        self.booster = self._booster(self.config).fit(x, y)
+        booster = self._booster(self.config).fit(x, y)
         self.best_iteration = None
         if validation is not None:
             x_val = np.asarray(validation[0], dtype=np.float64)
             y_val = np.asarray(validation[1], dtype=np.float64)
             losses = [
-                float(np.mean((stage - y_val) ** 2)) for stage in self.booster.staged_predict(x_val)
+                float(np.mean((stage - y_val) ** 2)) for stage in booster.staged_predict(x_val)
             ]
             self.best_iteration = int(np.argmin(losses)) + 1
-            if self.best_iteration < self.booster.n_iter_:
+            if self.best_iteration < booster.n_iter_:
                 rounds = replace(self.config, max_iter=self.best_iteration)
-                self.booster = self._booster(rounds).fit(x, y)
+                booster = self._booster(rounds).fit(x, y)
+        self.trees = BoostedTrees.from_sklearn(booster, check_rows=x[:CONVERSION_CHECK_ROWS])
         return self
 
     def predict(self, features: npt.ArrayLike) -> np.ndarray:
-        if self.booster is None:
+        if self.trees is None:
             raise RuntimeError("gbdt is not fitted")
-        return np.asarray(self.booster.predict(np.asarray(features, dtype=np.float64)))
+        return self.trees.predict(np.asarray(features, dtype=np.float64))
+
+    def state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        """``(params, arrays)`` of the fitted model: JSON values and the trees' arrays."""
+        if self.trees is None:
+            raise RuntimeError("gbdt is not fitted")
+        trees, arrays = self.trees.state()
+        params = {
+            "config": asdict(self.config),
+            "feature_names": self.feature_names,
+            "best_iteration": self.best_iteration,
+            "trees": trees,
+        }
+        return params, {f"trees.{name}": array for name, array in arrays.items()}
+
+    @classmethod
+    def from_state(
+        cls, params: Mapping[str, Any], arrays: Mapping[str, np.ndarray]
+    ) -> GBDTRegressor:
+        trees = {k[len("trees.") :]: v for k, v in arrays.items() if k.startswith("trees.")}
+        best = params["best_iteration"]
+        return cls(
+            config=GBDTConfig(**params["config"]),
+            feature_names=[str(name) for name in params["feature_names"]],
+            trees=BoostedTrees.from_state(params["trees"], trees),
+            best_iteration=None if best is None else int(best),
+        )
 
     @staticmethod
     def _booster(config: GBDTConfig) -> HistGradientBoostingRegressor:

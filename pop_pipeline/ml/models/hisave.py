@@ -60,6 +60,16 @@ class HistoricalAverage:
             "global_mean": self.global_mean,
         }
 
+    def state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        """``(params, arrays)`` as the other baselines give them: all JSON, no arrays."""
+        return self.to_dict(), {}
+
+    @classmethod
+    def from_state(
+        cls, params: Mapping[str, Any], arrays: Mapping[str, np.ndarray]
+    ) -> HistoricalAverage:
+        return cls.from_dict(params)
+
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> HistoricalAverage:
         if data.get("kind") != SERIALIZATION_KIND or data.get("version") != SERIALIZATION_VERSION:

@@ -14,25 +14,26 @@ elapsed added to its features.
 Side signals are ``log1p(author followers)`` and ``log1p(hours elapsed)``
 (:func:`log_side_features`, as the ``SIDE_FEATURES`` input of the neural models) where the
 paper divides the raw counts by their maxima; every feature is standardised on the training
-rows (``StandardScaler`` in the sklearn ``Pipeline``) before an RBF-kernel SVR, whose
-hyperparameters the paper does not give (:class:`SVRConfig`). Kernel SVR scales
-quadratically with the training rows, so at most ``max_train_rows`` rows, drawn with the
-config's seed, are fitted; libsvm itself is deterministic.
+rows (``StandardScaler``) before an RBF-kernel SVR, whose hyperparameters the paper does not
+give (:class:`SVRConfig`). Kernel SVR scales quadratically with the training rows, so at most
+``max_train_rows`` rows, drawn with the config's seed, are fitted; libsvm itself is
+deterministic. The fitted SVR is kept as arrays (:class:`KernelSVR`), so each model saves as
+JSON and arrays (``state``/``from_state``) and loads without unpickling.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import ClassVar, Literal, Self
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any, ClassVar, Literal, Self
 
 import numpy as np
 import numpy.typing as npt
-from sklearn.pipeline import Pipeline, make_pipeline
-from sklearn.preprocessing import StandardScaler
-from sklearn.svm import SVR
 
 from pop_pipeline.ml.features.caption_words import BagOfWords, CooccurrenceWordVectors
+from pop_pipeline.ml.models.kernel_svr import KernelSVR
+
+State = tuple[dict[str, Any], dict[str, np.ndarray]]  # (JSON params, named arrays)
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,7 @@ def log_side_features(followers: npt.ArrayLike, hours_elapsed: npt.ArrayLike) ->
 @dataclass
 class _FeatureSVR:
     config: SVRConfig = field(default_factory=SVRConfig)
-    pipeline: Pipeline | None = None  # StandardScaler → SVR, once fitted
+    svr: KernelSVR | None = None  # standardisation and SVR, once fitted
 
     name: ClassVar[str]
 
@@ -74,13 +75,30 @@ class _FeatureSVR:
         if limit is not None and len(y) > limit:
             rows = np.sort(np.random.default_rng(self.config.seed).choice(len(y), limit, False))
             features, y = features[rows], y[rows]
-        svr = SVR(kernel=self.config.kernel, C=self.config.c, epsilon=self.config.epsilon)
-        self.pipeline = make_pipeline(StandardScaler(), svr).fit(features, y)
+        self.svr = KernelSVR.fit(
+            features, y, kernel=self.config.kernel, c=self.config.c, epsilon=self.config.epsilon
+        )
 
     def _predict_matrix(self, features: np.ndarray) -> np.ndarray:
-        if self.pipeline is None:
+        if self.svr is None:
             raise RuntimeError(f"{self.name} is not fitted")
-        return np.asarray(self.pipeline.predict(features), dtype=np.float64)
+        return self.svr.predict(features)
+
+    def _svr_state(self) -> State:
+        if self.svr is None:
+            raise RuntimeError(f"{self.name} is not fitted")
+        params, arrays = self.svr.state()
+        return (
+            {"config": asdict(self.config), "svr": params},
+            {f"svr.{name}": array for name, array in arrays.items()},
+        )
+
+    @staticmethod
+    def _svr_from_state(
+        params: Mapping[str, Any], arrays: Mapping[str, np.ndarray]
+    ) -> tuple[SVRConfig, KernelSVR]:
+        svr_arrays = {k[len("svr.") :]: v for k, v in arrays.items() if k.startswith("svr.")}
+        return SVRConfig(**params["config"]), KernelSVR.from_state(params["svr"], svr_arrays)
 
 
 @dataclass
@@ -98,6 +116,15 @@ class SVRImage(_FeatureSVR):
     def predict(self, image_embeddings: npt.ArrayLike, side: npt.ArrayLike) -> np.ndarray:
         return self._predict_matrix(_joined(image_embeddings, side))
 
+    def state(self) -> State:
+        """``(params, arrays)`` of the fitted model (:meth:`from_state` reads them)."""
+        return self._svr_state()
+
+    @classmethod
+    def from_state(cls, params: Mapping[str, Any], arrays: Mapping[str, np.ndarray]) -> SVRImage:
+        config, svr = cls._svr_from_state(params, arrays)
+        return cls(config=config, svr=svr)
+
 
 @dataclass
 class SVRBow(_FeatureSVR):
@@ -114,6 +141,16 @@ class SVRBow(_FeatureSVR):
     def predict(self, captions: Sequence[str], side: npt.ArrayLike) -> np.ndarray:
         return self._predict_matrix(_joined(self.bag.transform(captions), side))
 
+    def state(self) -> State:
+        """``(params, arrays)`` of the fitted model (:meth:`from_state` reads them)."""
+        params, arrays = self._svr_state()
+        return {**params, "bag": self.bag.to_dict()}, arrays
+
+    @classmethod
+    def from_state(cls, params: Mapping[str, Any], arrays: Mapping[str, np.ndarray]) -> SVRBow:
+        config, svr = cls._svr_from_state(params, arrays)
+        return cls(config=config, svr=svr, bag=BagOfWords.from_dict(params["bag"]))
+
 
 @dataclass
 class SVRWordEmbedding(_FeatureSVR):
@@ -129,6 +166,20 @@ class SVRWordEmbedding(_FeatureSVR):
 
     def predict(self, captions: Sequence[str], side: npt.ArrayLike) -> np.ndarray:
         return self._predict_matrix(_joined(self.word_vectors.mean_vectors(captions), side))
+
+    def state(self) -> State:
+        """``(params, arrays)`` of the fitted model (:meth:`from_state` reads them)."""
+        params, arrays = self._svr_state()
+        words, vectors = self.word_vectors.state()
+        return {**params, "word_vectors": words}, {**arrays, "word_vectors": vectors}
+
+    @classmethod
+    def from_state(
+        cls, params: Mapping[str, Any], arrays: Mapping[str, np.ndarray]
+    ) -> SVRWordEmbedding:
+        config, svr = cls._svr_from_state(params, arrays)
+        words = CooccurrenceWordVectors.from_state(params["word_vectors"], arrays["word_vectors"])
+        return cls(config=config, svr=svr, word_vectors=words)
 
 
 def _joined(features: npt.ArrayLike, side: npt.ArrayLike) -> np.ndarray:

@@ -42,7 +42,7 @@ def test_validation_chooses_the_number_of_rounds():
     model = GBDTRegressor(GBDTConfig(max_iter=200, learning_rate=0.3, min_samples_leaf=2))
     model.fit(x, y + noise, validation=(x_val, y_val))
     assert model.best_iteration is not None and model.best_iteration < 200
-    assert model.booster.n_iter_ == model.best_iteration
+    assert model.trees.n_trees == model.best_iteration
     full = GBDTRegressor(GBDTConfig(max_iter=200, learning_rate=0.3, min_samples_leaf=2))
     full.fit(x, y + noise)
     assert mse(model.predict(x_val), y_val) < mse(full.predict(x_val), y_val)

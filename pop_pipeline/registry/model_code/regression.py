@@ -1,0 +1,8 @@
+"""Models-from-code entry of every regression model (``pop-dsn``, ``pop-gbdt``, ...):
+see ``pop_pipeline.registry.model_code``."""
+
+import mlflow
+
+from pop_pipeline.registry.regression_pyfunc import RegressionPyfunc
+
+mlflow.models.set_model(RegressionPyfunc())

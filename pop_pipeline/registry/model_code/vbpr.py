@@ -1,0 +1,8 @@
+"""Models-from-code entry of VBPR (``pop-vbpr``):
+see ``pop_pipeline.registry.model_code``."""
+
+import mlflow
+
+from pop_pipeline.registry.pyfunc_models import VbprPyfunc
+
+mlflow.models.set_model(VbprPyfunc())
