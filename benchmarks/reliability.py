@@ -46,7 +46,7 @@ PHASES = {
     "embeddings": "key:tweet_embeddings",
     "model": "key:popularity_model",
 }
-PREPARE = "+key:popularity_model"
+PREPARE = "+key:popularity_model or group:raw"
 RAW_TABLES = ("raw_users", "raw_follows", "raw_tweets", "raw_retweets", "raw_replies", "raw_media")
 
 
