@@ -331,7 +331,9 @@ def test_without_social_impact_followees_are_ignored():
     plain_other = toy_model(other_followees, use_social_impact=False)
     scores = plain.score(users, *tweets(3))
 
-    assert scores.tolist() == pytest.approx(reference_scores(reference()[2], social=False))
+    assert scores.tolist() == pytest.approx(
+        reference_scores(reference()[2], social=False), abs=1e-6
+    )  # float32 model against a float64 reference
     assert torch.equal(plain_other.score(users, *tweets(3)), scores)
     social = toy_model().score(users, *tweets(3))
     social_other = toy_model(other_followees).score(users, *tweets(3))
