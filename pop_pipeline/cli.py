@@ -82,7 +82,14 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _print_run_summary(result) -> None:
-    """One line per materialized asset (rows, when known) and per check."""
+    """One line per materialized asset (rows, when known) and per check; under a failed check,
+    one line per failed expectation (count, share, a few offending ids); then each failed
+    step's reason."""
+    from pop_pipeline.quality.failure_lines import (
+        FAILED_EXPECTATIONS_KEY,
+        failed_expectation_line,
+    )
+
     print(f"\nrun {result.run_id}: {'succeeded' if result.success else 'FAILED'}")
     for event in result.get_asset_materialization_events():
         materialization = event.step_materialization_data.materialization
@@ -94,6 +101,24 @@ def _print_run_summary(result) -> None:
         print(
             f"  check {evaluation.check_name} on {evaluation.asset_key.to_user_string()}: {verdict}"
         )
+        failed = evaluation.metadata.get(FAILED_EXPECTATIONS_KEY)
+        if not evaluation.passed and failed is not None:
+            for summary in failed.value or []:
+                print(f"    - {failed_expectation_line(summary)}")
+    for event in result.all_events:
+        if event.is_step_failure:
+            print(
+                f"  step {event.step_key} failed: {_failure_reason(event.step_failure_data.error)}"
+            )
+
+
+def _failure_reason(error) -> str:
+    """The first line of a step's error, without the exception's module-qualified class name."""
+    lines = (error.message if error else "").strip().splitlines()
+    if not lines:
+        return "no message"
+    prefix, _, rest = lines[0].partition(": ")
+    return rest if rest and prefix.rsplit(".", 1)[-1] == error.cls_name else lines[0]
 
 
 def _metrics(args: argparse.Namespace) -> int:

@@ -434,7 +434,7 @@ def test_failing_blocking_check_stops_training_and_leaves_the_registry(
     checks = {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
     assert checks["raw_tweets_are_valid"] is False
     materialized = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
-    assert "raw_tweets" in materialized
+    assert "raw_tweets" not in materialized  # the drop failed its checks: it was not committed
     assert not materialized & {
         "image_tweets",
         "clip_encoder",

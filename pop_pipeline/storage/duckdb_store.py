@@ -22,7 +22,8 @@ import pyarrow as pa
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
-def _checked(name: str) -> str:
+def checked_identifier(name: str) -> str:
+    """``name`` if it is a plain SQL identifier (safe to put in a statement), else ValueError."""
     if not _IDENTIFIER.match(name):
         raise ValueError(f"not a valid table name: {name!r}")
     return name
@@ -77,11 +78,10 @@ class DuckDBStore:
     ) -> int:
         """Replace table ``name`` with ``frame`` (rows kept in the frame's order); return rows."""
         table = frame_to_arrow(frame, vector_columns)
+        statement = f"CREATE OR REPLACE TABLE {checked_identifier(name)} AS SELECT * FROM "
         with self.connect() as connection:
             connection.register("incoming_frame", table)
-            connection.execute(
-                f"CREATE OR REPLACE TABLE {_checked(name)} AS SELECT * FROM incoming_frame"
-            )
+            connection.execute(statement + "incoming_frame")
             connection.unregister("incoming_frame")
         return len(frame)
 
@@ -100,7 +100,7 @@ class DuckDBStore:
         are one transaction: a process killed between them leaves the old slice, never none.
         """
         table = frame_to_arrow(frame, vector_columns)
-        condition = " AND ".join(f"{_checked(column)} = ?" for column in where)
+        condition = " AND ".join(f"{checked_identifier(column)} = ?" for column in where)
         with self.connect() as connection:
             connection.register("incoming_frame", table)
             connection.execute("BEGIN TRANSACTION")
@@ -112,7 +112,7 @@ class DuckDBStore:
                     connection.execute(f"INSERT INTO {name} BY NAME SELECT * FROM incoming_frame")
                 else:
                     connection.execute(
-                        f"CREATE TABLE {_checked(name)} AS SELECT * FROM incoming_frame"
+                        f"CREATE TABLE {checked_identifier(name)} AS SELECT * FROM incoming_frame"
                     )
                 connection.execute("COMMIT")
             except BaseException:
@@ -128,7 +128,7 @@ class DuckDBStore:
 
     def table(self, name: str, order_by: str | None = None) -> pd.DataFrame:
         order = f" ORDER BY {order_by}" if order_by else ""
-        return self.query(f"SELECT * FROM {_checked(name)}{order}")
+        return self.query(f"SELECT * FROM {checked_identifier(name)}{order}")
 
     def has_table(self, name: str) -> bool:
         with self.connect() as connection:
@@ -137,6 +137,8 @@ class DuckDBStore:
     @staticmethod
     def _exists(connection: duckdb.DuckDBPyConnection, name: str) -> bool:
         found = connection.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]
+            "SELECT count(*) FROM information_schema.tables "
+            "WHERE table_name = ? AND table_schema = current_schema()",
+            [name],
         ).fetchone()
         return bool(found and found[0])

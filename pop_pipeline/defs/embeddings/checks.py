@@ -39,4 +39,6 @@ def tweet_embeddings_are_valid(duckdb: DuckDBResource) -> dg.AssetCheckResult:
                 column=f"{column}_norm", min_value=1 - NORM_TOLERANCE, max_value=1 + NORM_TOLERANCE
             ),
         ]
-    return suite_check_result(validate_frame(frame, "tweet_embeddings", expectations))
+    return suite_check_result(
+        validate_frame(frame, "tweet_embeddings", expectations, id_column="tweet_id")
+    )

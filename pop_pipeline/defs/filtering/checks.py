@@ -26,7 +26,9 @@ def image_tweets_are_valid(duckdb: DuckDBResource) -> dg.AssetCheckResult:
         gxe.ExpectColumnValuesToBeBetween(column="author_followers_count", min_value=0),
         gxe.ExpectColumnValuesToNotBeNull(column="context_text"),
     ]
-    return suite_check_result(validate_frame(frame, "image_tweets", expectations))
+    return suite_check_result(
+        validate_frame(frame, "image_tweets", expectations, id_column="tweet_id")
+    )
 
 
 @dg.asset_check(asset="retweet_splits", blocking=True)
@@ -51,4 +53,6 @@ def retweet_splits_are_chronological(duckdb: DuckDBResource) -> dg.AssetCheckRes
         gxe.ExpectColumnValuesToBeBetween(column="train_after_test_seconds", max_value=0),
         gxe.ExpectColumnValuesToBeBetween(column="fraction_error", min_value=-0.01, max_value=0.01),
     ]
-    return suite_check_result(validate_frame(frame, "retweet_splits", expectations))
+    return suite_check_result(
+        validate_frame(frame, "retweet_splits", expectations, id_column="train_fraction")
+    )
