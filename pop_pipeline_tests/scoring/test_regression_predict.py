@@ -9,6 +9,7 @@ import pytest
 
 from pop_pipeline.registry.regression_packages import publish_regression_model
 from pop_pipeline.scoring.prediction_input import read_prediction_input
+from pop_pipeline.usage_error import UsageError
 from pop_pipeline_tests.pop_cli import run_pop_cli
 from pop_pipeline_tests.registry import regression_fixtures as fx
 
@@ -109,7 +110,7 @@ def test_pop_predict_scores_new_tweets_with_a_regression_model(tmp_path, registe
     assert out.returncode == 0, out.stderr
     assert "invalid_json" in out.stderr  # the broken line
     assert "image_unresolved" in out.stderr  # tweet 11 names no media object of the input
-    assert "skipped tweet 10 (media_missing)" in out.stderr  # its photo cannot be read
+    assert "skipped input.jsonl line 3 (tweet 10): media_missing: " in out.stderr  # no photo
     records = [
         json.loads(line) for line in (tmp_path / "predictions.jsonl").read_text().splitlines()
     ]
@@ -143,7 +144,8 @@ def test_pop_predict_refuses_a_bad_observed_at(tmp_path, registered):
         env={"MLFLOW_TRACKING_URI": uri},
     )
     assert out.returncode == 2
-    assert "observed_at 'yesterday-ish'" in out.stderr
+    [line] = out.stderr.strip().splitlines()  # one line, no traceback
+    assert line.startswith("pop predict: --observed-at: observed_at 'yesterday-ish' is not")
 
 
 class _ConstantRanker(mlflow.pyfunc.PythonModel):
@@ -182,8 +184,8 @@ def test_predict_file_tells_ranking_from_regression_models(tmp_path, monkeypatch
         )
         source = tmp_path / "input.jsonl"
         # ranking: scores for every user, and --users is required
-        assert predict_file(model="pop-constant/1", input_path=source, users=None, output=None) == 2
-        assert "--users names no user id" in capsys.readouterr().err
+        with pytest.raises(UsageError, match="--users names no user id"):
+            predict_file(model="pop-constant/1", input_path=source, users=None, output=None)
         ranked = tmp_path / "ranked.jsonl"
         code = predict_file(model="pop-constant/1", input_path=source, users="5,6", output=ranked)
         assert code == 0
