@@ -23,6 +23,7 @@ from datetime import datetime
 from pathlib import Path
 
 import mlflow
+import numpy as np
 import pandas as pd
 
 from pop_pipeline.scoring.model_reference import load_model, registered_name
@@ -145,14 +146,17 @@ def _predict_ranking(
                 "scored as the cold/unknown user",
                 file=sys.stderr,
             )
-    skipped = scored[reasons != ""].assign(tweet_id=frame["tweet_id"])
-    for tweet_id, rows in skipped.groupby("tweet_id", sort=False):
-        first = rows.iloc[0]
-        print(
-            f"skipped {parsed.where(tweet_id)}: {first['reason']}: {first['message']}",
-            file=sys.stderr,
-        )
     kept = (reasons == "").to_numpy()
+    reported: set[str] = set()
+    for position in np.flatnonzero(~kept):  # a photo fails for every user: once per tweet
+        tweet_id = frame["tweet_id"].iloc[position]
+        if tweet_id not in reported:
+            reported.add(tweet_id)
+            row = scored.iloc[position]
+            print(
+                f"skipped {parsed.where(tweet_id)}: {row['reason']}: {row['message']}",
+                file=sys.stderr,
+            )
     lines = [
         json.dumps({"user_id": u, "tweet_id": t, "score": float(s)})
         for u, t, s in zip(

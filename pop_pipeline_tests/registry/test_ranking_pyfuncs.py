@@ -60,7 +60,9 @@ def _check_output(out: pd.DataFrame) -> None:
     assert tuple(out.columns) == RANKING_OUTPUT_COLUMNS
     assert out["tweet_id"].tolist() == ["a", "b", "c"] * 2  # every row keeps its place
     assert out["reason"].tolist() == ["", "media_missing", "media_undecodable"] * 2
-    assert out["message"].iloc[1].startswith("the photo ") and "missing.png" in out["message"].iloc[1]
+    assert (
+        out["message"].iloc[1].startswith("the photo ") and "missing.png" in out["message"].iloc[1]
+    )
     scores = out["score"].to_numpy()
     np.testing.assert_array_equal(scores[[0, 3]], [1.0, 2.0])  # the readable rows, in order
     assert np.isnan(scores[[1, 2, 4, 5]]).all()

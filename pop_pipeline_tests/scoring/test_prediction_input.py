@@ -48,12 +48,14 @@ def test_skipped_lines_name_the_line_as_an_integer_and_the_tweet(tmp_path):
 def test_a_line_that_is_not_utf8_is_named(tmp_path):
     source = tmp_path / "input.jsonl"
     source.write_bytes(_tweet("1", "k").encode() + b"\n" + b'{"id": "2\xff"}\n')
-    with pytest.raises(UsageError, match=r"input.jsonl line 2 is not UTF-8 \(byte 0xff at column 10\)"):
+    with pytest.raises(
+        UsageError, match=r"input.jsonl line 2 is not UTF-8 \(byte 0xff at column 10\)"
+    ):
         read_prediction_input(source)
 
 
 def test_a_missing_file_or_a_directory_is_a_usage_error(tmp_path):
-    with pytest.raises(UsageError, match="input file .*nope.jsonl does not exist"):
+    with pytest.raises(UsageError, match=r"input file .*nope\.jsonl does not exist"):
         read_prediction_input(tmp_path / "nope.jsonl")
     with pytest.raises(UsageError, match="is a directory, not a JSON Lines file"):
         read_prediction_input(tmp_path)

@@ -212,3 +212,57 @@ def test_predict_file_tells_ranking_from_regression_models(tmp_path, monkeypatch
     finally:
         mlflow.set_tracking_uri(None)
         mlflow.set_registry_uri(None)
+
+
+def test_predict_file_warns_when_observed_at_is_far_outside_the_training_range(
+    tmp_path, monkeypatch, capsys
+):
+    import dataclasses
+
+    from pop_pipeline.scoring.predict import predict_file
+
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
+    mlflow.set_tracking_uri(uri)
+    mlflow.set_registry_uri(uri)
+    experiment = mlflow.create_experiment("range", artifact_location=(tmp_path / "a").as_uri())
+    mlflow.set_experiment(experiment_id=experiment)
+    fx.write_photo(tmp_path / "media")
+    _input_file(tmp_path)
+    try:
+        publish_regression_model(
+            package=dataclasses.replace(fx.hybrid_cnn_package(), training_hours_elapsed=(10, 30)),
+            params={},
+            epoch_losses=[1.0],
+            validation_losses=[],
+            test_metrics={"medae": 0.5},
+            main_metric="medae",
+            higher_is_better=False,
+            data_version="x",
+        )
+        capsys.readouterr()
+
+        def predict(observed_at: str) -> str:
+            code = predict_file(
+                model="pop-hybrid_cnn_retweets@champion",
+                input_path=tmp_path / "input.jsonl",
+                users=None,
+                output=tmp_path / "out.jsonl",
+                observed_at=observed_at,
+            )
+            assert code == 0
+            return capsys.readouterr().err
+
+        # tweets 8 and 9 were posted at 11:30, tweet 10 at 11:45: 20.5 and 20.25 hours
+        assert "warning" not in predict("2026-03-02T08:00:00Z")
+        far = predict("2026-12-01T00:00:00Z")
+        [warning] = [line for line in far.splitlines() if line.startswith("warning")]
+        assert warning.startswith(
+            "warning: observed at 2026-12-01T00:00:00+00:00, 3 tweets (8, 9, 10) are 6,588.2 "
+            "to 6,588.5 hours old, far outside the 10.0 to 30.0 hours elapsed "
+            "pop-hybrid_cnn_retweets was trained on"
+        )
+        assert "skipped input.jsonl line 3 (tweet 10): media_missing: " in far
+    finally:
+        mlflow.set_tracking_uri(None)
+        mlflow.set_registry_uri(None)
