@@ -183,12 +183,13 @@ def _predict_regression(
 
     package = python_model.package  # type: ignore[attr-defined]
     frame = regression_input_frame(parsed.tweets)
-    training = getattr(package, "training_hours_elapsed", None)
+    predicted = loaded.predict(frame, params={OBSERVED_AT_PARAM: moment.isoformat()})
+    training = getattr(package, "training_hours_elapsed", None)  # None: an older package
     if training is not None:
-        outside = far_outside(frame, moment, training)
+        scored = frame[(predicted["reason"] == "").to_numpy()]
+        outside = far_outside(scored, moment, training)
         if len(outside):
             print(range_warning(registered_name(model), moment, outside, training), file=sys.stderr)
-    predicted = loaded.predict(frame, params={OBSERVED_AT_PARAM: moment.isoformat()})
     lines = []
     for row in predicted.itertuples():
         if row.reason:

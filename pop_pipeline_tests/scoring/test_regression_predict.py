@@ -253,13 +253,13 @@ def test_predict_file_warns_when_observed_at_is_far_outside_the_training_range(
             assert code == 0
             return capsys.readouterr().err
 
-        # tweets 8 and 9 were posted at 11:30, tweet 10 at 11:45: 20.5 and 20.25 hours
+        # tweets 8 and 9 were posted at 11:30: 20.5 hours (10, its photo missing, is skipped)
         assert "warning" not in predict("2026-03-02T08:00:00Z")
         far = predict("2026-12-01T00:00:00Z")
         [warning] = [line for line in far.splitlines() if line.startswith("warning")]
         assert warning.startswith(
-            "warning: observed at 2026-12-01T00:00:00+00:00, 3 tweets (8, 9, 10) are 6,588.2 "
-            "to 6,588.5 hours old, far outside the 10.0 to 30.0 hours elapsed "
+            "warning: observed at 2026-12-01T00:00:00+00:00, 2 tweets (8, 9) are 6,588.5 "
+            "hours old, far outside the 10.0 to 30.0 hours elapsed "
             "pop-hybrid_cnn_retweets was trained on"
         )
         assert "skipped input.jsonl line 3 (tweet 10): media_missing: " in far
