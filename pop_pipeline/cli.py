@@ -82,12 +82,31 @@ def _raw_uri(args: argparse.Namespace) -> str:
     return raw_uri
 
 
-def _run(args: argparse.Namespace) -> int:
+# Dagster's errors for a --select that is not valid syntax or names no asset
+_SELECTION_ERRORS = {"DagsterInvalidAssetSelectionError", "DagsterInvalidSubsetError"}
+
+
+def _materialize(selection: str | None):
+    """``run_pipeline(selection)``; a ``--select`` Dagster cannot resolve is a
+    :class:`UsageError` (its first reason), other errors keep their traceback."""
     from pop_pipeline.pipeline_run import run_pipeline
 
+    try:
+        return run_pipeline(selection=selection)
+    except Exception as error:
+        cause: BaseException | None = error
+        while cause is not None and type(cause).__name__ not in _SELECTION_ERRORS:
+            cause = cause.__cause__ or cause.__context__
+        if selection is None or cause is None:
+            raise
+        reason = str(cause).strip().splitlines()[0]
+        raise UsageError(f"--select {selection!r}: {reason}") from None
+
+
+def _run(args: argparse.Namespace) -> int:
     raw_uri = _raw_uri(args)
     os.environ["POP_RAW_URI"] = raw_uri
-    result = run_pipeline(selection=args.select)
+    result = _materialize(args.select)
     _print_run_summary(result)
     if not result.success:
         print(

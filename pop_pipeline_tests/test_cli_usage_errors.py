@@ -61,6 +61,15 @@ def test_run_raw_pointing_nowhere(home, capsys, monkeypatch):
     assert _one_line(capsys) == f"pop run: POP_RAW_URI {home / 'gone'} does not exist"
 
 
+def test_run_select_naming_no_asset(home, capsys, monkeypatch):
+    monkeypatch.setenv("DAGSTER_HOME", str(home / "dagster_home"))
+    (home / "raw").mkdir()
+    assert cli.main(["run", "--raw", str(home / "raw"), "--select", "no_such_asset"]) == 2
+    assert _one_line(capsys).startswith(
+        "pop run: --select 'no_such_asset': AssetKey(s) ['no_such_asset'] were selected"
+    )
+
+
 def test_metrics_with_nothing_yet_is_missing_data_not_a_mistake(home, capsys):
     assert cli.main(["metrics"]) == 1
     assert _one_line(capsys) == "pop metrics: no metrics yet: run `pop run` first"
