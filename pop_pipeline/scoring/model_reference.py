@@ -60,7 +60,7 @@ def checked_model_uri(model: str, tracking_uri: str) -> str:
     body = model.removeprefix("models:/")
     name = registered_name(body)
     where = shown_uri(tracking_uri)
-    client = mlflow.MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
+    client = mlflow.MlflowClient(tracking_uri=tracking_uri)
     try:
         registered = client.get_registered_model(name)
     except MlflowException as error:
