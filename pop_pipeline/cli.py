@@ -1,4 +1,11 @@
-"""``pop``: generate worlds, run the lineage, print metrics, score tweets, open the UI."""
+"""``pop``: generate worlds, run the lineage, print metrics, score tweets, open the UI.
+
+Exit status: 0 on success; 2 for a mistake in the call (a bad option, a missing or unreadable
+file, an unknown registered model: one line ``pop <command>: message`` on standard error, no
+traceback — :class:`~pop_pipeline.usage_error.UsageError`); 1 when the command ran but there
+was nothing to show or it failed (no metrics yet, no tweet could be scored, a failed run).
+Unexpected errors keep their traceback.
+"""
 
 from __future__ import annotations
 
@@ -11,12 +18,32 @@ import time
 from pathlib import Path
 
 from pop_pipeline.settings import disable_telemetry, get_settings
+from pop_pipeline.usage_error import UsageError
+
+
+def _world_config(args: argparse.Namespace):
+    """The preset's config with ``--config`` applied; a missing or invalid file is a
+    :class:`UsageError`."""
+    import yaml
+
+    from pop_pipeline.world import load_world_config
+
+    if args.config is None:
+        return load_world_config(args.preset, None, args.seed)
+    path = Path(args.config)
+    if not path.is_file():
+        problem = "is a directory" if path.is_dir() else "no such file"
+        raise UsageError(f"--config {path}: {problem}")
+    try:
+        return load_world_config(args.preset, path, args.seed)
+    except (ValueError, yaml.YAMLError) as error:  # JSON and UTF-8 errors are ValueErrors
+        raise UsageError(f"--config {path}: {' '.join(str(error).split())}") from None
 
 
 def _world(args: argparse.Namespace) -> int:
-    from pop_pipeline.world import generate_world, load_world_config
+    from pop_pipeline.world import generate_world
 
-    config = load_world_config(args.preset, args.config, args.seed)
+    config = _world_config(args)
     started = time.perf_counter()
 
     def progress(stage: str, done: int, total: int) -> None:
@@ -45,11 +72,43 @@ def _default_raw_uri(preset: str) -> str:
     return str(target)
 
 
+def _raw_uri(args: argparse.Namespace) -> str:
+    """``--raw``, ``POP_RAW_URI`` or the generated world; a local one must be a folder."""
+    raw_uri = args.raw or _default_raw_uri(args.preset)
+    if "://" not in raw_uri and not Path(raw_uri).is_dir():
+        option = "--raw" if args.raw else "POP_RAW_URI"
+        problem = "is not a directory" if Path(raw_uri).exists() else "does not exist"
+        raise UsageError(f"{option} {raw_uri} {problem}")
+    return raw_uri
+
+
+# Dagster's errors for a --select that is not valid syntax or names no asset
+_SELECTION_ERRORS = {"DagsterInvalidAssetSelectionError", "DagsterInvalidSubsetError"}
+
+
+def _materialize(selection: str | None, instance):
+    """``run_pipeline(selection)``; a ``--select`` Dagster cannot resolve is a
+    :class:`UsageError` (its first reason), other errors keep their traceback."""
+    from pop_pipeline.pipeline_run import run_pipeline
+
+    try:
+        return run_pipeline(
+            selection=selection, instance=instance, log=lambda line: print(line, flush=True)
+        )
+    except Exception as error:
+        cause: BaseException | None = error
+        while cause is not None and type(cause).__name__ not in _SELECTION_ERRORS:
+            cause = cause.__cause__ or cause.__context__
+        if selection is None or cause is None:
+            raise
+        reason = str(cause).strip().splitlines()[0]
+        raise UsageError(f"--select {selection!r}: {reason}") from None
+
+
 def _run(args: argparse.Namespace) -> int:
     import dagster as dg
 
     from pop_pipeline.instance import ensure_dagster_home
-    from pop_pipeline.pipeline_run import run_pipeline
     from pop_pipeline.runs.interrupts import start_interrupt_watchdog
     from pop_pipeline.runs.leases import acquire_process_lease
     from pop_pipeline.runs.recovery import existing_tracking_uri
@@ -57,8 +116,7 @@ def _run(args: argparse.Namespace) -> int:
 
     settings = get_settings()
     with exclusive_home_run(settings.home, log=lambda line: print(line, flush=True)):
-        raw_uri = args.raw or _default_raw_uri(args.preset)
-        os.environ["POP_RAW_URI"] = raw_uri
+        os.environ["POP_RAW_URI"] = _raw_uri(args)
         ensure_dagster_home()
         instance = dg.DagsterInstance.get()
         start_interrupt_watchdog(
@@ -66,9 +124,7 @@ def _run(args: argparse.Namespace) -> int:
             acquire_process_lease(instance.root_directory),
             existing_tracking_uri(settings.mlflow_tracking_uri),
         )
-        result = run_pipeline(
-            selection=args.select, instance=instance, log=lambda line: print(line, flush=True)
-        )
+        result = _materialize(args.select, instance)
     _print_run_summary(result)
     if not result.success:
         print(
@@ -129,8 +185,8 @@ def _metrics(args: argparse.Namespace) -> int:
 
     store = DuckDBStore(get_settings().duckdb_path)
     if not store.path.exists() or not store.has_table("metrics"):
-        print("no metrics yet: run `pop run` first", file=sys.stderr)
-        return 1
+        print("pop metrics: no metrics yet: run `pop run` first", file=sys.stderr)
+        return 1  # missing data, not a mistake in the call
     table = store.query(
         "SELECT * FROM metrics ORDER BY task, protocol, train_fraction, model, metric"
     )
@@ -240,7 +296,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     disable_telemetry()
     args = build_parser().parse_args(argv)
-    return int(args.handler(args))
+    try:
+        return int(args.handler(args))
+    except UsageError as error:
+        print(f"pop {args.command}: {error}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

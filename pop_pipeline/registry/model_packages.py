@@ -8,7 +8,7 @@ everything else JSON, so loading never unpickles code.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -61,19 +61,23 @@ def load_clip(folder: Path, device: str | None = None) -> ClipBundle:
 class TweetFeatures:
     image: np.ndarray  # [N, d] unit image embeddings (NaN rows: unreadable image)
     text: np.ndarray  # [N, d] max-pooled caption/context text vectors
+    failed: list[tuple[int, str]] = field(default_factory=list)  # (row, reason): unreadable
 
 
 def encode_tweet_features(bundle: ClipBundle, frame: pd.DataFrame) -> TweetFeatures:
-    """Encode the photos and texts of ranking-input rows (see ``ranking_input``)."""
+    """Encode the photos and texts of ranking-input rows (see ``ranking_input``).
+
+    A photo that cannot be read leaves a NaN image row and an entry in ``failed``; the
+    callers score the other rows (:func:`pop_pipeline.scoring.ranking_output.score_readable`).
+    """
     images = encode_images(bundle, list(frame["media_uri"]))
-    if images.failed:
-        failures = ", ".join(
-            f"{frame['media_uri'].iloc[i]} ({reason})" for i, reason in images.failed[:5]
-        )
-        raise ValueError(f"{len(images.failed)} images could not be read: {failures}")
     caption = encode_texts(bundle, list(frame["text"]))
     context = encode_texts(bundle, context_texts(frame))
-    return TweetFeatures(image=images.embeddings, text=amnl_text_vectors(caption, context))
+    return TweetFeatures(
+        image=images.embeddings,
+        text=amnl_text_vectors(caption, context),
+        failed=list(images.failed),
+    )
 
 
 # --- AMNL -------------------------------------------------------------------------------------

@@ -2,12 +2,15 @@
 
 Each wrapper loads a model package (:mod:`pop_pipeline.registry.model_packages`) from its
 ``package`` artifact and scores the ranking input of :mod:`pop_pipeline.scoring.ranking_input`
-— raw tweets with their photo, for given users — returning a frame with a ``score`` column.
+— raw tweets with their photo, for given users — returning the frame of
+:mod:`pop_pipeline.scoring.ranking_output`: one row per input row with its ``score``, whether
+the model knows the user, and the reason a row whose photo cannot be read was not scored.
 """
 
 from __future__ import annotations
 
 from abc import abstractmethod
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +20,14 @@ import pandas as pd
 import pop_pipeline.settings  # noqa: F401  (telemetry off in serving processes too)
 from pop_pipeline.registry import content_model_packages, model_packages
 from pop_pipeline.scoring.ranking_input import ranking_input_frame
+from pop_pipeline.scoring.ranking_output import (
+    RowScores,
+    ranking_output,
+    readable_tweet_index,
+    rows_of_tweets,
+    score_readable,
+    unreadable_photos,
+)
 
 PACKAGE_ARTIFACT = "package"
 
@@ -27,11 +38,15 @@ class _RankingPyfunc(mlflow.pyfunc.PythonModel):
 
     def predict(self, context: Any, model_input: pd.DataFrame, params: dict | None = None):
         frame = ranking_input_frame(pd.DataFrame(model_input))
-        return pd.DataFrame({"score": self.score_frame(frame)})
+        return ranking_output(frame, self.score_frame(frame), self.known_user_ids())
 
     @abstractmethod
-    def score_frame(self, frame: pd.DataFrame) -> Any:
-        """One score per row of the typed ranking input."""
+    def score_frame(self, frame: pd.DataFrame) -> RowScores:
+        """One score per row of the typed ranking input (NaN, with a reason, where skipped)."""
+
+    @abstractmethod
+    def known_user_ids(self) -> Collection[str] | None:
+        """The users the model was trained with (``None``: it does not personalise)."""
 
 
 class _ClipRankingPyfunc(_RankingPyfunc):
@@ -55,9 +70,16 @@ class AmnlPyfunc(_ClipRankingPyfunc):
         self.amnl = model_packages.AmnlPackage.load(folder)
         self.amnl.model.to(self.clip.device)
 
-    def score_frame(self, frame: pd.DataFrame):
+    def score_frame(self, frame: pd.DataFrame) -> RowScores:
         features = model_packages.encode_tweet_features(self.clip, frame)
-        return self.amnl.score(frame["user_id"], features.image, features.text)
+        return score_readable(
+            len(frame),
+            unreadable_photos(frame["media_uri"], features.failed),
+            lambda ok: self.amnl.score(frame["user_id"][ok], features.image[ok], features.text[ok]),
+        )
+
+    def known_user_ids(self) -> Collection[str]:
+        return self.amnl.user_ids
 
 
 class AmnlPlusPyfunc(_ClipRankingPyfunc):
@@ -67,21 +89,31 @@ class AmnlPlusPyfunc(_ClipRankingPyfunc):
         self.amnl_plus = content_model_packages.AmnlPlusPackage.load(folder)
         self.amnl_plus.model.to(self.clip.device)
 
-    def score_frame(self, frame: pd.DataFrame):
+    def score_frame(self, frame: pd.DataFrame) -> RowScores:
         from pop_pipeline.ml.clip.patch_features import encode_image_patches
         from pop_pipeline.ml.clip.sentence_features import encode_tweet_sentences
 
         rows, tweets = content_model_packages.distinct_tweet_rows(frame)
         patches = encode_image_patches(self.clip, list(tweets["media_uri"]))
-        if patches.failed:
-            failures = ", ".join(f"{tweets['media_uri'].iloc[i]} ({r})" for i, r in patches.failed)
-            raise ValueError(f"{len(patches.failed)} images could not be read: {failures}")
+        skipped_tweets = unreadable_photos(tweets["media_uri"], patches.failed)
+        kept, position = readable_tweet_index(len(tweets), skipped_tweets)
         sentences = encode_tweet_sentences(
-            self.clip, list(tweets["text"]), list(tweets["comments"])
+            self.clip, list(tweets["text"].iloc[kept]), list(tweets["comments"].iloc[kept])
         )
-        return self.amnl_plus.score(
-            frame["user_id"], rows, patches.patches, patches.pooled, sentences.features
+        return score_readable(
+            len(frame),
+            rows_of_tweets(rows, skipped_tweets),
+            lambda ok: self.amnl_plus.score(
+                frame["user_id"][ok],
+                position[rows[ok]],
+                patches.patches[kept],
+                patches.pooled[kept],
+                sentences.features,
+            ),
         )
+
+    def known_user_ids(self) -> Collection[str]:
+        return self.amnl_plus.user_ids
 
 
 class VbprPyfunc(_ClipRankingPyfunc):
@@ -91,9 +123,18 @@ class VbprPyfunc(_ClipRankingPyfunc):
         self.vbpr = content_model_packages.load_vbpr(folder)
         self.vbpr.model.to(self.clip.device)
 
-    def score_frame(self, frame: pd.DataFrame):
+    def score_frame(self, frame: pd.DataFrame) -> RowScores:
         features = model_packages.encode_tweet_features(self.clip, frame)
-        return self.vbpr.score(frame["user_id"], frame["tweet_id"], features.image)
+        return score_readable(
+            len(frame),
+            unreadable_photos(frame["media_uri"], features.failed),
+            lambda ok: self.vbpr.score(
+                frame["user_id"][ok], frame["tweet_id"][ok], features.image[ok]
+            ),
+        )
+
+    def known_user_ids(self) -> Collection[str]:
+        return self.vbpr.user_ids
 
 
 class CitingPyfunc(_ClipRankingPyfunc):
@@ -103,9 +144,18 @@ class CitingPyfunc(_ClipRankingPyfunc):
         self.citing = content_model_packages.load_citing(folder)
         self.citing.model.to(self.clip.device)
 
-    def score_frame(self, frame: pd.DataFrame):
+    def score_frame(self, frame: pd.DataFrame) -> RowScores:
         features = model_packages.encode_tweet_features(self.clip, frame)
-        return self.citing.score(frame["user_id"], features.image, features.text)
+        return score_readable(
+            len(frame),
+            unreadable_photos(frame["media_uri"], features.failed),
+            lambda ok: self.citing.score(
+                frame["user_id"][ok], features.image[ok], features.text[ok]
+            ),
+        )
+
+    def known_user_ids(self) -> Collection[str]:
+        return self.citing.user_ids
 
 
 class DSemprePyfunc(_ClipRankingPyfunc):
@@ -115,9 +165,18 @@ class DSemprePyfunc(_ClipRankingPyfunc):
         self.dsempre = content_model_packages.load_dsempre(folder)
         self.dsempre.model.to(self.clip.device)
 
-    def score_frame(self, frame: pd.DataFrame):
+    def score_frame(self, frame: pd.DataFrame) -> RowScores:
         features = model_packages.encode_tweet_features(self.clip, frame)
-        return self.dsempre.score(frame["user_id"], features.image, features.text)
+        return score_readable(
+            len(frame),
+            unreadable_photos(frame["media_uri"], features.failed),
+            lambda ok: self.dsempre.score(
+                frame["user_id"][ok], features.image[ok], features.text[ok]
+            ),
+        )
+
+    def known_user_ids(self) -> Collection[str]:
+        return self.dsempre.user_ids
 
 
 class BprPyfunc(_RankingPyfunc):
@@ -126,8 +185,11 @@ class BprPyfunc(_RankingPyfunc):
     def load_context(self, context: Any) -> None:
         self.bpr = model_packages.BprPackage.load(self._folder(context))
 
-    def score_frame(self, frame: pd.DataFrame):
-        return self.bpr.score(frame["user_id"], frame["tweet_id"])
+    def score_frame(self, frame: pd.DataFrame) -> RowScores:
+        return RowScores(self.bpr.score(frame["user_id"], frame["tweet_id"]))
+
+    def known_user_ids(self) -> Collection[str]:
+        return self.bpr.user_ids
 
 
 class PopularityPyfunc(_RankingPyfunc):
@@ -136,8 +198,11 @@ class PopularityPyfunc(_RankingPyfunc):
     def load_context(self, context: Any) -> None:
         self.ranker = model_packages.load_popularity(self._folder(context))
 
-    def score_frame(self, frame: pd.DataFrame):
-        return self.ranker.score(frame["tweet_id"], frame["author_id"])
+    def score_frame(self, frame: pd.DataFrame) -> RowScores:
+        return RowScores(self.ranker.score(frame["tweet_id"], frame["author_id"]))
+
+    def known_user_ids(self) -> None:
+        return None  # scores by tweet and author only: no user is cold
 
 
 class ClipEncoderPyfunc(mlflow.pyfunc.PythonModel):

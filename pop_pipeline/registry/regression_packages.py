@@ -9,7 +9,9 @@ every registered ``pop-<model>`` regression model (:mod:`pop_pipeline.registry.r
 
 Folder layout (written by :meth:`RegressionPackage.save`)::
 
-    package.json            model name, protocol, target, estimator spec, inputs, feature config
+    package.json            model name, protocol, target, estimator spec, inputs, feature config,
+                            the hours elapsed of its training tweets (min, max; absent in
+                            packages written before it was recorded)
     vocabularies.json       RegressionVocabularies.to_json()
     estimator.safetensors   torch estimators: the state_dict (rebuilt from the spec's config);
                             baselines: the fitted arrays (support vectors, tree nodes, ...)
@@ -104,6 +106,8 @@ class RegressionPackage:
     required_inputs: tuple[str, ...]
     history: StoredRegressionHistory | None  # stored users and posts (None: no lookup)
     clip_package_dir: Path | None  # the CLIP encoder package; None if no CLIP input is needed
+    # (min, max) hours elapsed of the training tweets; None: not recorded (older packages)
+    training_hours_elapsed: tuple[float, float] | None = None
     _clip: ClipBundle | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -151,6 +155,9 @@ class RegressionPackage:
             "has_history": self.history is not None,
             "has_clip": self.clip_package_dir is not None,
         }
+        if self.training_hours_elapsed is not None:
+            low, high = self.training_hours_elapsed
+            meta["training_hours_elapsed"] = {"min": float(low), "max": float(high)}
         (folder / "package.json").write_text(json.dumps(meta, indent=1, sort_keys=True))
         (folder / "vocabularies.json").write_text(self.vocabularies.to_json())
         if self.is_torch:
@@ -209,6 +216,7 @@ class RegressionPackage:
             required_inputs=tuple(meta["required_inputs"]),
             history=_load_history(folder / "history") if meta["has_history"] else None,
             clip_package_dir=folder / "clip" if meta["has_clip"] else None,
+            training_hours_elapsed=_hours_range(meta.get("training_hours_elapsed")),
         )
 
     # --- prediction ---------------------------------------------------------------------------
@@ -297,6 +305,17 @@ class RegressionPackage:
             else pd.DataFrame(columns=list(QUARANTINE_COLUMNS))
         )
         return predictions, quarantine
+
+
+def training_hours_elapsed(tweets: pd.DataFrame) -> tuple[float, float] | None:
+    """``(min, max)`` of the ``hours_elapsed`` column of a model's training tweets (``None``
+    when there is none): what :attr:`RegressionPackage.training_hours_elapsed` records."""
+    hours = pd.to_numeric(tweets["hours_elapsed"], errors="coerce").dropna()
+    return None if hours.empty else (float(hours.min()), float(hours.max()))
+
+
+def _hours_range(value: dict[str, float] | None) -> tuple[float, float] | None:
+    return None if value is None else (float(value["min"]), float(value["max"]))
 
 
 def torch_estimator_spec(model: torch.nn.Module) -> dict[str, Any]:

@@ -2,10 +2,10 @@
 
 It loads the :class:`~pop_pipeline.registry.regression_packages.RegressionPackage` from the
 model's ``package`` artifact and predicts the package's target for the raw tweets of
-:mod:`pop_pipeline.scoring.regression_input`. Unlike the ranking pyfuncs, which refuse a batch
-with an unreadable photo, a regression prediction returns one row per input row, in input
-order: a tweet that cannot be scored gets a NaN ``prediction`` and its quarantine ``reason``
-and ``message``, so one bad photo never costs the batch.
+:mod:`pop_pipeline.scoring.regression_input`. Like the ranking pyfuncs, a regression
+prediction returns one row per input row, in input order: a tweet that cannot be scored gets a
+NaN ``prediction`` and its quarantine ``reason`` and ``message``, so one bad photo never costs
+the batch.
 """
 
 from __future__ import annotations

@@ -3,8 +3,9 @@
 Columns (strings unless noted): ``user_id`` (who might retweet), ``tweet_id``, ``author_id``,
 ``created_at`` (ISO 8601), ``text`` (the caption), ``comments`` (the tweet's replies in time
 order, one per line; may be empty), ``media_uri`` (local path or ``s3://`` URI of the photo),
-``author_followers_count`` (integer). Output: a frame with one float column ``score``; higher
-means more likely to be retweeted by that user.
+``author_followers_count`` (integer). Output: :mod:`pop_pipeline.scoring.ranking_output`, one
+row per input row with its float ``score`` (higher means more likely to be retweeted by that
+user; NaN, with a ``reason``, when the row's photo cannot be read).
 """
 
 from __future__ import annotations

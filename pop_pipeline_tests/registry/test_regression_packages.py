@@ -9,7 +9,7 @@ import torch
 from pop_pipeline.datasets.new_tweet_regression_inputs import StoredRegressionHistory
 from pop_pipeline.datasets.regression_feature_sources import TweetEmbeddingTable
 from pop_pipeline.ml.models import regression_inputs as names
-from pop_pipeline.registry.regression_packages import RegressionPackage
+from pop_pipeline.registry.regression_packages import RegressionPackage, training_hours_elapsed
 from pop_pipeline.scoring.regression_input import DUPLICATE_TWEET
 from pop_pipeline_tests.registry import regression_fixtures as fx
 
@@ -191,3 +191,16 @@ def test_a_pickled_baseline_of_an_older_package_is_refused(tmp_path):
 def test_an_estimator_that_only_pickles_is_refused():
     with pytest.raises(ValueError, match="neither a torch model nor a RegressionBaseline"):
         dataclasses.replace(fx.baseline_package(), estimator=object())
+
+
+def test_the_training_range_of_hours_elapsed_is_recorded_and_read(tmp_path):
+    assert training_hours_elapsed(fx.stored_tweets()) == (98.0, 100.0)
+    package = dataclasses.replace(fx.hybrid_cnn_package(), training_hours_elapsed=(98.0, 100.0))
+    package.save(tmp_path / "p")
+    meta = json.loads((tmp_path / "p" / "package.json").read_text())
+    assert meta["training_hours_elapsed"] == {"min": 98.0, "max": 100.0}
+    assert RegressionPackage.load(tmp_path / "p").training_hours_elapsed == (98.0, 100.0)
+    # a package written before the range was recorded: none, and no warning later
+    del meta["training_hours_elapsed"]
+    (tmp_path / "p" / "package.json").write_text(json.dumps(meta))
+    assert RegressionPackage.load(tmp_path / "p").training_hours_elapsed is None

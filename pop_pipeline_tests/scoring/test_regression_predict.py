@@ -9,6 +9,7 @@ import pytest
 
 from pop_pipeline.registry.regression_packages import publish_regression_model
 from pop_pipeline.scoring.prediction_input import read_prediction_input
+from pop_pipeline.usage_error import UsageError
 from pop_pipeline_tests.pop_cli import run_pop_cli
 from pop_pipeline_tests.registry import regression_fixtures as fx
 
@@ -109,7 +110,7 @@ def test_pop_predict_scores_new_tweets_with_a_regression_model(tmp_path, registe
     assert out.returncode == 0, out.stderr
     assert "invalid_json" in out.stderr  # the broken line
     assert "image_unresolved" in out.stderr  # tweet 11 names no media object of the input
-    assert "skipped tweet 10 (media_missing)" in out.stderr  # its photo cannot be read
+    assert "skipped input.jsonl line 3 (tweet 10): media_missing: " in out.stderr  # no photo
     records = [
         json.loads(line) for line in (tmp_path / "predictions.jsonl").read_text().splitlines()
     ]
@@ -143,7 +144,8 @@ def test_pop_predict_refuses_a_bad_observed_at(tmp_path, registered):
         env={"MLFLOW_TRACKING_URI": uri},
     )
     assert out.returncode == 2
-    assert "observed_at 'yesterday-ish'" in out.stderr
+    [line] = out.stderr.strip().splitlines()  # one line, no traceback
+    assert line.startswith("pop predict: --observed-at: observed_at 'yesterday-ish' is not")
 
 
 class _ConstantRanker(mlflow.pyfunc.PythonModel):
@@ -182,8 +184,8 @@ def test_predict_file_tells_ranking_from_regression_models(tmp_path, monkeypatch
         )
         source = tmp_path / "input.jsonl"
         # ranking: scores for every user, and --users is required
-        assert predict_file(model="pop-constant/1", input_path=source, users=None, output=None) == 2
-        assert "--users names no user id" in capsys.readouterr().err
+        with pytest.raises(UsageError, match="--users names no user id"):
+            predict_file(model="pop-constant/1", input_path=source, users=None, output=None)
         ranked = tmp_path / "ranked.jsonl"
         code = predict_file(model="pop-constant/1", input_path=source, users="5,6", output=ranked)
         assert code == 0
@@ -207,6 +209,60 @@ def test_predict_file_tells_ranking_from_regression_models(tmp_path, monkeypatch
             ("8", "log_retweets"),
             ("9", "log_retweets"),
         ]
+    finally:
+        mlflow.set_tracking_uri(None)
+        mlflow.set_registry_uri(None)
+
+
+def test_predict_file_warns_when_observed_at_is_far_outside_the_training_range(
+    tmp_path, monkeypatch, capsys
+):
+    import dataclasses
+
+    from pop_pipeline.scoring.predict import predict_file
+
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
+    mlflow.set_tracking_uri(uri)
+    mlflow.set_registry_uri(uri)
+    experiment = mlflow.create_experiment("range", artifact_location=(tmp_path / "a").as_uri())
+    mlflow.set_experiment(experiment_id=experiment)
+    fx.write_photo(tmp_path / "media")
+    _input_file(tmp_path)
+    try:
+        publish_regression_model(
+            package=dataclasses.replace(fx.hybrid_cnn_package(), training_hours_elapsed=(10, 30)),
+            params={},
+            epoch_losses=[1.0],
+            validation_losses=[],
+            test_metrics={"medae": 0.5},
+            main_metric="medae",
+            higher_is_better=False,
+            data_version="x",
+        )
+        capsys.readouterr()
+
+        def predict(observed_at: str) -> str:
+            code = predict_file(
+                model="pop-hybrid_cnn_retweets@champion",
+                input_path=tmp_path / "input.jsonl",
+                users=None,
+                output=tmp_path / "out.jsonl",
+                observed_at=observed_at,
+            )
+            assert code == 0
+            return capsys.readouterr().err
+
+        # tweets 8 and 9 were posted at 11:30: 20.5 hours (10, its photo missing, is skipped)
+        assert "warning" not in predict("2026-03-02T08:00:00Z")
+        far = predict("2026-12-01T00:00:00Z")
+        [warning] = [line for line in far.splitlines() if line.startswith("warning")]
+        assert warning.startswith(
+            "warning: observed at 2026-12-01T00:00:00+00:00, 2 tweets (8, 9) are 6,588.5 "
+            "hours old, far outside the 10.0 to 30.0 hours elapsed "
+            "pop-hybrid_cnn_retweets was trained on"
+        )
+        assert "skipped input.jsonl line 3 (tweet 10): media_missing: " in far
     finally:
         mlflow.set_tracking_uri(None)
         mlflow.set_registry_uri(None)

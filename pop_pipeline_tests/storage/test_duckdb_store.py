@@ -61,7 +61,7 @@ def test_replace_rows_is_one_transaction(tmp_path, monkeypatch):
         "scores", pd.DataFrame({"model": ["a", "a", "b"], "v": [1, 2, 3]}), where={"model": "a"}
     )
     bad = pd.DataFrame({"model": ["a"], "v": ["not a number"]})  # the insert fails on the type
-    with pytest.raises(Exception, match="(?i)conver|cast"):
+    with pytest.raises(Exception, match=r"(?i)conver|cast"):
         store.replace_rows("scores", bad, where={"model": "a"})
     kept = store.table("scores", order_by="v")
     assert kept["v"].tolist() == [1, 2, 3]

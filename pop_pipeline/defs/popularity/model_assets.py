@@ -38,7 +38,11 @@ from pop_pipeline.ml.clip.factory import resolve_device
 from pop_pipeline.ml.metrics.regression import REGRESSION_METRICS, regression_metrics
 from pop_pipeline.ml.models import regression_inputs as names
 from pop_pipeline.ml.training.regression_loop import EpochLosses
-from pop_pipeline.registry.regression_packages import RegressionPackage, publish_regression_model
+from pop_pipeline.registry.regression_packages import (
+    RegressionPackage,
+    publish_regression_model,
+    training_hours_elapsed,
+)
 from pop_pipeline.registry.run_tags import frame_fingerprint
 from pop_pipeline.storage.duckdb_store import DuckDBStore
 from pop_pipeline.training.regression_models import FittedRegression, RegressionTrainingData
@@ -131,6 +135,7 @@ def _package(
         required_inputs=fitted.required_inputs,
         history=history,
         clip_package_dir=clip_dir if set(fitted.required_inputs) & CLIP_INPUTS else None,
+        training_hours_elapsed=training_hours_elapsed(data.split_frame("train")),
     )
 
 

@@ -27,6 +27,7 @@ nightly_retraining_job = dg.define_asset_job(
     "each blocking check stops everything downstream of it.",
 )
 
+
 @dg.schedule(
     name="nightly_retraining_schedule",
     job=nightly_retraining_job,

@@ -5,13 +5,13 @@ from pathlib import Path
 
 import dagster as dg
 import numpy as np
-import pandas as pd
 
 from pop_pipeline.ml.metrics.ranking import AMNL_METRICS, DSEMPRE_METRICS, ranking_metrics
 from pop_pipeline.registry.gate import GateDecision
 from pop_pipeline.registry.publish import GATE_METRIC, publish_ranking_model
 from pop_pipeline.registry.run_tags import frame_fingerprint
 from pop_pipeline.scoring.ranking_input import RANKING_INPUT_COLUMNS
+from pop_pipeline.scoring.ranking_output import RowScores, ranking_output
 from pop_pipeline.storage.duckdb_store import DuckDBStore
 from pop_pipeline.training.ranking_data import AMNL_PROTOCOL, RankingData
 
@@ -98,7 +98,9 @@ def finish_ranking_run(
         epoch_losses=epoch_losses,
         test_metrics=metrics,
         input_example=example,
-        output_example=pd.DataFrame({"score": test_scores[:5].astype(np.float64)}),
+        output_example=ranking_output(
+            example, RowScores(test_scores[: len(example)].astype(np.float64)), known_users=None
+        ),
         data_version=frame_fingerprint(
             data.test[["user_id", "tweet_id", "label"]], data.train_retweets
         ),
