@@ -11,6 +11,7 @@ import pytest
 import torch
 
 from pop_pipeline.ml.models.amnl import AMNL, AMNLConfig, pad_followees
+from pop_pipeline.registry.model_code import model_code_path
 from pop_pipeline.registry.model_packages import AmnlPackage
 from pop_pipeline.registry.publish import publish_ranking_model
 from pop_pipeline.registry.pyfunc_models import AmnlPyfunc
@@ -55,7 +56,7 @@ def registry(tmp_path_factory):
     try:
         publish_ranking_model(
             model_name="amnl",
-            python_model=AmnlPyfunc(),
+            model_code=model_code_path(AmnlPyfunc),
             package_dir=package,
             params={},
             epoch_losses=[1.0],
