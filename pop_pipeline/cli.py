@@ -122,8 +122,10 @@ def _predict(args: argparse.Namespace) -> int:
 def _ui(args: argparse.Namespace) -> int:
     from pop_pipeline.instance import ensure_dagster_home
     from pop_pipeline.operations.dev_server import dg_dev_command
+    from pop_pipeline.operations.home_relocation import adopt_home
     from pop_pipeline.operations.supervisor import run_supervised
 
+    adopt_home(get_settings().home)
     ensure_dagster_home()
     command, project_root = dg_dev_command(args.host, args.port)
     print(

@@ -18,6 +18,7 @@ from pathlib import Path
 import mlflow
 import pandas as pd
 
+from pop_pipeline.operations.home_relocation import adopt_home
 from pop_pipeline.scoring.prediction_input import read_prediction_input
 from pop_pipeline.scoring.ranking_input import ranking_input_frame
 from pop_pipeline.settings import get_settings
@@ -40,6 +41,7 @@ def predict_file(
 ) -> int:
     from pop_pipeline.scoring.regression_input import parse_observed_at
 
+    adopt_home(get_settings().home)  # a moved home: its MLflow store names the new place
     mlflow.set_tracking_uri(get_settings().mlflow_tracking_uri)
     user_ids = [user.strip() for user in (users or "").split(",") if user.strip()]
     try:
