@@ -101,6 +101,6 @@ def test_undeliverable_webhook_is_a_warning_not_an_error(failed_run, monkeypatch
 def test_code_location_has_the_sensor_on_by_default():
     from pop_pipeline.definitions import defs
 
-    sensor = defs().get_sensor_def("run_failure_alert_sensor")
+    sensor = defs().resolve_sensor_def("run_failure_alert_sensor")
     assert sensor.default_status == dg.DefaultSensorStatus.RUNNING
     assert not sensor.has_jobs  # it launches nothing, it only reports
