@@ -45,13 +45,15 @@ def recorded_home(home: Path) -> Path | None:
 def adopt_home(home: Path) -> Path | None:
     """Make the stores under ``home`` name ``home``; return the old home when they named another.
 
-    Cheap when nothing moved (one small file read). A home without stores is left untouched.
+    Cheap when nothing moved (one small file read). A home without stores is left untouched,
+    and so is a read-only one (a home mounted read-only to serve models cannot be rewritten;
+    restore it writable first).
     """
     home = home.resolve()
     stores = [home / MLFLOW_DB, home / DUCKDB_FILE]
     if not any(store.exists() for store in stores):
         return None
-    if recorded_home(home) == home:
+    if recorded_home(home) == home or not os.access(home, os.W_OK):
         return None
     with _exclusive(home):
         old = recorded_home(home) or _home_of_legacy_mlflow_store(home / MLFLOW_DB) or home

@@ -152,3 +152,20 @@ def test_a_home_written_before_the_marker_is_adopted_from_its_experiment(tmp_pat
 def test_a_home_without_stores_is_left_alone(tmp_path):
     assert adopt_home(tmp_path) is None
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_read_only_home_is_not_rewritten(tmp_path, monkeypatch, tracking_reset):
+    """A home mounted read-only (simulated: tests run as root, who may write anywhere) is
+    left as it is instead of failing on its first write."""
+    from pop_pipeline.operations import home_relocation
+
+    original = (tmp_path / "a").resolve()
+    _build_home(original, tmp_path)
+    adopt_home(original)
+    moved = (tmp_path / "b").resolve()
+    shutil.move(original, moved)
+    before = (moved / "mlflow.db").read_bytes()
+    monkeypatch.setattr(home_relocation.os, "access", lambda path, mode: False)
+    assert adopt_home(moved) is None
+    assert recorded_home(moved) == original
+    assert (moved / "mlflow.db").read_bytes() == before
