@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -221,24 +220,18 @@ def _predict(args: argparse.Namespace) -> int:
 
 def _ui(args: argparse.Namespace) -> int:
     from pop_pipeline.instance import ensure_dagster_home
+    from pop_pipeline.operations.dev_server import dg_dev_command
+    from pop_pipeline.operations.home_relocation import adopt_home
+    from pop_pipeline.operations.supervisor import run_supervised
 
+    adopt_home(get_settings().home)
     ensure_dagster_home()
-    command = [
-        sys.executable,
-        "-m",
-        "dagster",
-        "dev",
-        "-m",
-        "pop_pipeline.definitions",
-        "-h",
-        args.host,
-        "-p",
-        str(args.port),
-    ]
+    command, project_root = dg_dev_command(args.host, args.port)
     print(
-        f"Dagster UI on http://{args.host}:{args.port} (DAGSTER_HOME={os.environ['DAGSTER_HOME']})"
+        f"Dagster UI on http://{args.host}:{args.port} (DAGSTER_HOME={os.environ['DAGSTER_HOME']})",
+        flush=True,
     )
-    return subprocess.call(command)
+    return run_supervised(command, cwd=project_root)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -286,7 +279,11 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("--output", help="write JSON Lines here instead of standard output")
     predict.set_defaults(handler=_predict)
 
-    ui = commands.add_parser("ui", help="start the Dagster UI on this project's instance")
+    ui = commands.add_parser(
+        "ui",
+        help="start the Dagster UI and daemon (`dg dev`) on this project's instance; "
+        "Ctrl-C or SIGTERM stops every process it started",
+    )
     ui.add_argument("--host", default="127.0.0.1")
     ui.add_argument("--port", type=int, default=3000)
     ui.set_defaults(handler=_ui)

@@ -3,13 +3,14 @@
 # instance: runs, event logs, schedules; docker/dagster.yaml) and `mlflow` (MLflow's backend
 # store). The postgres image runs this once, when its data volume is empty
 # (/docker-entrypoint-initdb.d); POSTGRES_USER, DAGSTER_DB_PASSWORD and MLFLOW_DB_PASSWORD come
-# from docker/docker-compose.yml. The passwords are passed as psql variables and quoted by psql
-# (:'name'), never pasted into the SQL text.
+# from docker/docker-compose.yml. psql reads the passwords from its own environment (\getenv)
+# and quotes them itself (:'name'): they are never pasted into the SQL text, nor passed on a
+# command line (where `ps` would show them).
 set -euo pipefail
 
-psql -v ON_ERROR_STOP=1 --no-psqlrc --username "$POSTGRES_USER" --dbname postgres \
-  -v dagster_password="$DAGSTER_DB_PASSWORD" \
-  -v mlflow_password="$MLFLOW_DB_PASSWORD" <<'SQL'
+psql -v ON_ERROR_STOP=1 --no-psqlrc --username "$POSTGRES_USER" --dbname postgres <<'SQL'
+\getenv dagster_password DAGSTER_DB_PASSWORD
+\getenv mlflow_password MLFLOW_DB_PASSWORD
 CREATE ROLE dagster LOGIN PASSWORD :'dagster_password';
 CREATE DATABASE dagster OWNER dagster;
 CREATE ROLE mlflow LOGIN PASSWORD :'mlflow_password';

@@ -15,6 +15,7 @@ import mlflow
 from pop_pipeline.ingest.raw_drops import resolve_raw_drop
 from pop_pipeline.ingest.raw_source import RawSource, open_raw_source
 from pop_pipeline.io import s3
+from pop_pipeline.operations.home_relocation import adopt_home
 from pop_pipeline.runs.recovery import DAGSTER_RUN_ID_TAG
 from pop_pipeline.settings import get_settings
 from pop_pipeline.storage.duckdb_store import DuckDBStore
@@ -121,8 +122,12 @@ def _env_or(name: str, default: str) -> str | dg.EnvVar:
 
 
 def default_resources() -> dict[str, dg.ConfigurableResource]:
-    """The embedded default: everything under ``POP_HOME`` unless the environment says else."""
+    """The embedded default: everything under ``POP_HOME`` unless the environment says else.
+
+    A home copied or restored elsewhere is adopted first (its stored paths rewritten to it).
+    """
     settings = get_settings()
+    adopt_home(settings.home)
     tracking_is_local = not os.environ.get("MLFLOW_TRACKING_URI")
     return {
         "duckdb": DuckDBResource(path=str(settings.duckdb_path)),

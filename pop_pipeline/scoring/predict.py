@@ -26,6 +26,7 @@ import mlflow
 import numpy as np
 import pandas as pd
 
+from pop_pipeline.operations.home_relocation import adopt_home
 from pop_pipeline.scoring.model_reference import load_model, registered_name
 from pop_pipeline.scoring.prediction_input import (
     PredictionInput,
@@ -91,6 +92,7 @@ def predict_file(
     Raises:
         UsageError: the call's mistake (see the module docstring).
     """
+    adopt_home(get_settings().home)  # a moved home: its MLflow store names the new place
     tracking_uri = get_settings().mlflow_tracking_uri
     mlflow.set_tracking_uri(tracking_uri)
     user_ids = parse_user_ids(users)

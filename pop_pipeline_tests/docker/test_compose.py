@@ -210,12 +210,97 @@ def test_proxy_authenticates_both_uis():
 
 def test_mlflow_keeps_metadata_in_postgres_and_proxies_artifacts_to_s3():
     options = _options(_services()["mlflow"]["command"])
-    backend = options["--backend-store-uri"]
+    assert "--backend-store-uri" not in options  # it holds the password: environment only
+    env = _services()["mlflow"]["environment"]
+    backend = env["MLFLOW_BACKEND_STORE_URI"]  # the envvar of `mlflow server --backend-store-uri`
     assert backend.startswith("postgresql://") and "@postgres:5432/mlflow" in backend
     assert options["--artifacts-destination"].startswith("s3://")
     assert "--serve-artifacts" in options and "--no-serve-artifacts" not in options
-    env = _services()["mlflow"]["environment"]
     assert env["MLFLOW_S3_ENDPOINT_URL"] == "http://minio:9000"
+
+
+def test_mlflow_server_reads_its_backend_store_from_the_environment():
+    from mlflow.cli import server
+
+    [option] = [param for param in server.params if param.name == "backend_store_uri"]
+    assert option.envvar == "MLFLOW_BACKEND_STORE_URI"
+
+
+# --- secrets never on a command line --------------------------------------------------------
+
+# Shell builtins that may read a secret inside a `sh -c` command without passing it to another
+# program's argv: tests, and printf piping it to a program's standard input.
+SHELL_SECRET_USES = (
+    r'\[ -z "\$(?P<a>{name})" \]',
+    r'\[ "\$(?P<b>{name})" = change-me \]',
+    r"printf '%s\\n' \"\$(?P<c>{name})\" \|",
+    r"unset (?P<d>{name})",
+)
+
+
+def _secret_variables() -> set[str]:
+    """The .env.example secrets and every container variable whose value carries one."""
+    secrets = {name for name in _env_example() if "PASSWORD" in name}
+    for service in _services().values():
+        for key, value in (service.get("environment") or {}).items():
+            used = {braced or bare for braced, bare in COMPOSE_VARIABLE.findall(str(value))}
+            if used & secrets:
+                secrets.add(key)
+    return secrets
+
+
+def _argv_texts(service: dict) -> list[str]:
+    """Every string that becomes (part of) a process's command line: command, entrypoint and
+    the healthcheck's test."""
+    texts = []
+    for key in ("command", "entrypoint"):
+        texts += _strings(service.get(key))
+    texts += _strings((service.get("healthcheck") or {}).get("test"))
+    return texts
+
+
+def test_no_service_command_contains_a_secret_variable():
+    secrets = _secret_variables()
+    assert {"MLFLOW_BACKEND_STORE_URI", "POP_PG_PASSWORD", "AWS_SECRET_ACCESS_KEY"} <= secrets
+    for name, service in _services().items():
+        for text in _argv_texts(service):
+            compose_text = text.replace("$$", "")  # `$$` escapes a `$` for the container
+            interpolated = {
+                braced or bare for braced, bare in COMPOSE_VARIABLE.findall(compose_text)
+            }
+            assert not interpolated & secrets, f"{name}: compose puts a secret in {text!r}"
+            shell = text.replace("$$", "$")  # what the container's shell reads
+            for pattern in SHELL_SECRET_USES:
+                shell = re.sub(pattern.format(name="|".join(sorted(secrets))), "", shell)
+            referenced = {braced or bare for braced, bare in COMPOSE_VARIABLE.findall(shell)}
+            assert not referenced & secrets, f"{name}: a program gets a secret in {text!r}"
+
+
+def test_no_secret_reaches_a_command_line_once_resolved(docker_compose, tmp_path):
+    """With every secret set to a value of its own, no resolved command, entrypoint or
+    healthcheck holds one, while the services' environments still receive them."""
+    env = _env_example()
+    values = {name: f"s3cret{index}x{name.lower()}" for index, name in enumerate(sorted(env))}
+    secrets = {name: values[name] for name in env if "PASSWORD" in name}
+    env_file = tmp_path / ".env"
+    env_file.write_text("".join(f"{k}={secrets.get(k, v)}\n" for k, v in env.items()))
+    result = subprocess.run(
+        [docker_compose, "-f", str(COMPOSE), "--env-file", str(env_file), "config"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    services = yaml.safe_load(result.stdout)["services"]
+    for name, service in services.items():
+        for text in _argv_texts(service):
+            leaked = [secret for secret, value in secrets.items() if value in text]
+            assert not leaked, f"{name} has {leaked} on its command line: {text!r}"
+    backend = services["mlflow"]["environment"]["MLFLOW_BACKEND_STORE_URI"]
+    assert secrets["MLFLOW_DB_PASSWORD"] in backend
+    postgres_env = services["postgres"]["environment"]
+    assert postgres_env["DAGSTER_DB_PASSWORD"] == secrets["DAGSTER_DB_PASSWORD"]
 
 
 def test_webserver_and_daemon_load_the_workspace_of_the_code_server():

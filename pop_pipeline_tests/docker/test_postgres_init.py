@@ -1,5 +1,6 @@
 """docker/postgres/init-databases.sh on a real PostgreSQL server: the `dagster` and `mlflow`
-databases, each owned by its own login role, with passwords psql quotes itself."""
+databases, each owned by its own login role, with passwords psql reads from its environment and
+quotes itself (never on its command line)."""
 
 import base64
 import hashlib
@@ -44,12 +45,27 @@ def _query(server, sql: str) -> str:
     return result.stdout.strip()
 
 
-def test_init_script_creates_one_database_and_role_per_service():
+def _recording_psql(folder: Path) -> Path:
+    """A ``psql`` for PATH that appends its arguments to ``argv.txt``, then runs the real one."""
+    folder.mkdir()
+    shim = folder / "psql"
+    shim.write_text(
+        "#!/usr/bin/env bash\n"
+        f'printf "%s\\n" "$*" >> "{folder}/argv.txt"\n'
+        f'exec "{_binary("psql") or "psql"}" "$@"\n'
+    )
+    shim.chmod(0o755)
+    return folder
+
+
+def test_init_script_creates_one_database_and_role_per_service(tmp_path):
     # A quote and a backslash: a script pasting the password into SQL would break on them.
     dagster_password, mlflow_password = "it's-dagster\\x", "mlflow'; DROP ROLE pop; --"
+    shim = _recording_psql(tmp_path / "bin")
     with postgres_server() as server:
         env = {
             **os.environ,
+            "PATH": f"{shim}{os.pathsep}{os.environ['PATH']}",
             "PGHOST": server.host,
             "PGPORT": str(server.port),
             "POSTGRES_USER": server.user,
@@ -58,6 +74,9 @@ def test_init_script_creates_one_database_and_role_per_service():
         }
         result = subprocess.run(["bash", str(INIT_SCRIPT)], env=env, capture_output=True, text=True)
         assert result.returncode == 0, result.stdout + result.stderr
+        argv = (shim / "argv.txt").read_text()  # psql ran, and no password was an argument
+        assert "postgres" in argv
+        assert dagster_password not in argv and mlflow_password not in argv
 
         owners = _query(
             server,

@@ -1,4 +1,4 @@
-"""A real Dagster UI for tests: ``pop ui`` (``dagster dev``: webserver and daemon) in a subprocess.
+"""A real Dagster UI for tests: ``pop ui`` (``dg dev``: webserver and daemon) in a subprocess.
 
 The daemon matters: runs launched from the UI are queued and only the daemon dequeues them. The
 server runs as a ``background_process`` (its own session, output in a log file, stopped like
@@ -26,7 +26,7 @@ class DagsterUI:
     log: Path  # the webserver's and daemon's output
 
     def log_tail(self, chars: int = 4000) -> str:
-        """The end of the server's output; ``dagster dev`` echoes every run's event log here."""
+        """The end of the server's output; ``dg dev`` echoes every run's event log here."""
         return log_tail(self.log, chars)
 
     def graphql(self, query: str, variables: dict | None = None) -> dict:

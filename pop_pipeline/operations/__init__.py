@@ -1,0 +1,1 @@
+"""Operating a project home: failure alerts and moving a ``POP_HOME``."""
