@@ -20,6 +20,7 @@ from typing import Any, Protocol
 import pandas as pd
 from botocore.exceptions import BotoCoreError, ClientError
 
+from pop_pipeline.ingest.file_audit import audit_row
 from pop_pipeline.ingest.raw_source import RawSource
 from pop_pipeline.io.bounded_read import ReadRefused
 from pop_pipeline.io.images import MAX_IMAGE_BYTES, ImageDecodeError, decode_rgb
@@ -124,22 +125,5 @@ def decode_media(
             good.append({**row, "uri": source.resolve(path), **info})
             if path not in audited:
                 audited.add(path)
-                audit.append(_audit_row(path, info, expected_sha256))
+                audit.append(audit_row(path, info["bytes"], info["sha256"], expected_sha256))
     return pd.DataFrame(good, columns=MEDIA_COLUMNS), audit
-
-
-def _audit_row(path: str, info: dict[str, Any], expected_sha256: dict[str, Any]) -> dict[str, Any]:
-    wanted = expected_sha256.get(path)
-    if not expected_sha256:
-        status = "no_manifest"
-    elif wanted is None:
-        status = "not_in_manifest"
-    else:
-        status = "ok" if wanted == info["sha256"] else "sha256_mismatch"
-    return {
-        "path": path,
-        "bytes": info["bytes"],
-        "sha256": info["sha256"],
-        "expected_sha256": wanted,
-        "status": status,
-    }

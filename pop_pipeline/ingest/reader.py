@@ -34,6 +34,7 @@ from pop_pipeline.ingest.collector import (
     RecordCollector,
     leading_id,
 )
+from pop_pipeline.ingest.file_audit import audit_row
 from pop_pipeline.ingest.limits import IngestLimits
 from pop_pipeline.ingest.media_decode import decode_media
 from pop_pipeline.ingest.raw_source import RawSource, refused_status
@@ -217,7 +218,7 @@ def _read_record_file(
     except (OSError, ClientError, BotoCoreError) as error:
         collector.reject(relative, None, kind, None, "file_unreadable", f"{error}")
         return _unread(relative, "unreadable", expected)
-    return _audit_row(relative, size, digest.hexdigest(), expected)
+    return audit_row(relative, size, digest.hexdigest(), expected)
 
 
 def _add_line(
@@ -252,23 +253,6 @@ def _add_line(
 def _shown(excerpt: bytes, limits: IngestLimits) -> str:
     """Raw bytes shown safely: invalid UTF-8 as ``\\xNN``, at most ``excerpt_chars``."""
     return excerpt.decode("utf-8", "backslashreplace")[: limits.excerpt_chars]
-
-
-def _audit_row(relative: str, size: int, sha256: str, expected: dict[str, Any]) -> dict[str, Any]:
-    wanted = expected.get(relative)
-    if not expected:
-        status = "no_manifest"
-    elif wanted is None:
-        status = "not_in_manifest"
-    else:
-        status = "ok" if wanted == sha256 else "sha256_mismatch"
-    return {
-        "path": relative,
-        "bytes": size,
-        "sha256": sha256,
-        "expected_sha256": wanted,
-        "status": status,
-    }
 
 
 def _read_manifest(
