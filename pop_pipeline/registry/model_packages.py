@@ -8,6 +8,8 @@ everything else JSON, so loading never unpickles code.
 from __future__ import annotations
 
 import json
+import os
+import shutil
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -36,20 +38,26 @@ def _index(ids: list[str]) -> dict[str, int]:
 
 
 def save_clip(bundle: ClipBundle, folder: Path) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
+    """Write the CLIP package to ``folder`` whole: built in a sibling folder, then moved in, so
+    a process killed while saving never leaves a torn package where readers look."""
+    partial = folder.with_name(f".{folder.name}.partial-{os.getpid()}")
+    shutil.rmtree(partial, ignore_errors=True)
+    partial.mkdir(parents=True)
     state = {
         key: value.detach().cpu().contiguous() for key, value in bundle.model.state_dict().items()
     }
-    save_file(state, str(folder / "clip.safetensors"))
+    save_file(state, str(partial / "clip.safetensors"))
     identity = bundle.identity()
     _write_json(
-        folder / "clip.json",
+        partial / "clip.json",
         {
             "architecture": bundle.architecture,
             "pretrained": identity.pretrained,
             "weights_sha256": identity.weights_sha256,
         },
     )
+    shutil.rmtree(folder, ignore_errors=True)
+    os.replace(partial, folder)
 
 
 def load_clip(folder: Path, device: str | None = None) -> ClipBundle:

@@ -136,3 +136,19 @@ def test_distinct_tweet_rows_maps_each_row_to_its_first_occurrence():
     assert list(tweets["tweet_id"]) == ["b", "a", "c"]
     assert list(tweets["user_id"]) == ["1", "2", "4"]
     assert rows.tolist() == [0, 1, 0, 2, 1]
+
+
+def test_save_clip_moves_a_whole_package_in_and_replaces_a_torn_one(tmp_path):
+    """A package torn by a killed save is replaced whole; no partial folder is left behind."""
+    from pop_pipeline.ml.clip.factory import create_clip
+    from pop_pipeline.registry.model_packages import load_clip, save_clip
+
+    bundle = create_clip("pop-clip-tiny", None, seed=0, device="cpu")
+    folder = tmp_path / "clip" / "abc"
+    folder.mkdir(parents=True)
+    (folder / "clip.safetensors").write_bytes(b"torn")  # what a kill -9 mid-write leaves
+    save_clip(bundle, folder)
+    assert sorted(p.name for p in folder.iterdir()) == ["clip.json", "clip.safetensors"]
+    assert [p.name for p in folder.parent.iterdir()] == ["abc"]
+    loaded = load_clip(folder, device="cpu")
+    assert loaded.identity().weights_sha256 == bundle.identity().weights_sha256
