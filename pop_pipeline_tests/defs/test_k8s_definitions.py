@@ -39,10 +39,15 @@ def test_k8s_executor_is_the_default_with_pop_executor_k8s(monkeypatch):
 
 
 def test_in_process_executor_without_pop_executor(monkeypatch):
+    """The local executors are Dagster's, wrapped to hold the run lease (crash recovery)."""
     monkeypatch.delenv("POP_EXECUTOR", raising=False)
-    assert defs().executor is dg.in_process_executor
+    executor = defs().executor
+    assert executor.name == dg.in_process_executor.name
+    assert executor.config_schema is dg.in_process_executor.config_schema
     monkeypatch.setenv("POP_EXECUTOR", "multiprocess")
-    assert defs().executor is dg.multiprocess_executor
+    executor = defs().executor
+    assert executor.name == dg.multiprocess_executor.name
+    assert executor.config_schema is dg.multiprocess_executor.config_schema
 
 
 def test_unknown_pop_executor_fails_loudly(monkeypatch):
