@@ -1,7 +1,10 @@
 import pandas as pd
 import pytest
 
-from pop_pipeline.datasets.chronological_splits import chronological_retweet_splits, train_cutoff
+from pop_pipeline.ranking.data.chronological_splits import (
+    chronological_retweet_splits,
+    train_cutoff,
+)
 from pop_pipeline.storage.duckdb_store import DuckDBStore
 
 

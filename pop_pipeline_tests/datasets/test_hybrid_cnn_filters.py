@@ -2,7 +2,7 @@ from datetime import datetime
 
 import pandas as pd
 
-from pop_pipeline.datasets.hybrid_cnn_filters import (
+from pop_pipeline.filtering.hybrid_cnn_filters import (
     FilterThresholds,
     filter_image_retweets,
     filter_image_tweets,

@@ -5,19 +5,19 @@ import pandas as pd
 import pytest
 from PIL import Image
 
-from pop_pipeline.datasets.new_tweet_regression_inputs import (
+from pop_pipeline.ml.clip.architectures import IN_DOMAIN_MODEL
+from pop_pipeline.ml.clip.encoding import encode_images, encode_texts
+from pop_pipeline.ml.clip.factory import create_clip
+from pop_pipeline.ml.models.regression import regression_inputs as names
+from pop_pipeline.regression.data.feature_sources import TweetEmbeddingTable
+from pop_pipeline.regression.data.features import RegressionFeatureConfig
+from pop_pipeline.regression.data.new_tweet_inputs import (
     StoredRegressionHistory,
     new_tweet_frame,
     new_tweet_regression_inputs,
 )
-from pop_pipeline.datasets.regression_feature_sources import TweetEmbeddingTable
-from pop_pipeline.datasets.regression_features import RegressionFeatureConfig
-from pop_pipeline.datasets.regression_tweets import REGRESSION_TWEET_COLUMNS
-from pop_pipeline.datasets.regression_vocabularies import fit_regression_vocabularies
-from pop_pipeline.ml.clip.architectures import IN_DOMAIN_MODEL
-from pop_pipeline.ml.clip.encoding import encode_images, encode_texts
-from pop_pipeline.ml.clip.factory import create_clip
-from pop_pipeline.ml.models import regression_inputs as names
+from pop_pipeline.regression.data.tweets import REGRESSION_TWEET_COLUMNS
+from pop_pipeline.regression.data.vocabularies import fit_regression_vocabularies
 from pop_pipeline_tests.registry.regression_fixtures import USERS, stored_tweets
 
 

@@ -3,7 +3,7 @@ import math
 import pandas as pd
 import pytest
 
-from pop_pipeline.datasets.popularity_targets import (
+from pop_pipeline.regression.data.popularity_targets import (
     POPULARITY_TARGETS,
     PopularityTargetError,
     popularity_targets,

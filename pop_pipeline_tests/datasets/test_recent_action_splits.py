@@ -1,7 +1,7 @@
 import pandas as pd
 import pytest
 
-from pop_pipeline.datasets.recent_action_splits import PAPER_TEST_ACTIONS, recent_action_splits
+from pop_pipeline.ranking.data.recent_action_splits import PAPER_TEST_ACTIONS, recent_action_splits
 
 
 def at(hours: int) -> pd.Timestamp:

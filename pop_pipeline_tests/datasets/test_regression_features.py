@@ -6,22 +6,22 @@ import pytest
 import torch
 from PIL import Image
 
-from pop_pipeline.datasets.regression_feature_sources import (
+from pop_pipeline.ml.clip.feature_files import write_feature_shards
+from pop_pipeline.ml.models.regression import regression_inputs as names
+from pop_pipeline.regression.data.feature_sources import (
     InMemoryPatchFeatures,
     StoredPatchFeatures,
     TweetEmbeddingTable,
 )
-from pop_pipeline.datasets.regression_features import (
+from pop_pipeline.regression.data.features import (
     EMBEDDING_MISSING,
     PATCH_FEATURES_MISSING,
     FeatureSources,
     RegressionFeatureConfig,
     build_regression_inputs,
 )
-from pop_pipeline.datasets.regression_tweets import REGRESSION_TWEET_COLUMNS, load_regression_tweets
-from pop_pipeline.datasets.regression_vocabularies import fit_regression_vocabularies
-from pop_pipeline.ml.clip.feature_files import write_feature_shards
-from pop_pipeline.ml.models import regression_inputs as names
+from pop_pipeline.regression.data.tweets import REGRESSION_TWEET_COLUMNS, load_regression_tweets
+from pop_pipeline.regression.data.vocabularies import fit_regression_vocabularies
 from pop_pipeline.storage.duckdb_store import DuckDBStore
 
 

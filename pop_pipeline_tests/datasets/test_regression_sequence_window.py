@@ -2,7 +2,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pop_pipeline.datasets.regression_sequence_window import (
+from pop_pipeline.regression.data.sequence_window import (
     chronological_history,
     preceding_post_rows,
 )

@@ -1,8 +1,8 @@
 import pandas as pd
 import pytest
 
-from pop_pipeline.datasets.regression_splits import PROTOCOLS, regression_splits
 from pop_pipeline.ml.metrics.regression import REGRESSION_METRICS
+from pop_pipeline.regression.data.splits import PROTOCOLS, regression_splits
 
 
 def tweets(n: int) -> pd.DataFrame:

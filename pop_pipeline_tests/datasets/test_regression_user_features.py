@@ -2,7 +2,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pop_pipeline.datasets.regression_user_features import (
+from pop_pipeline.regression.data.user_features import (
     USER_FEATURE_DIM,
     UserFeatureScaler,
 )

@@ -1,7 +1,7 @@
 import pandas as pd
 import pytest
 
-from pop_pipeline.datasets.regression_vocabularies import (
+from pop_pipeline.regression.data.vocabularies import (
     RegressionVocabularies,
     TokenVocabulary,
     caption_words,

@@ -1,6 +1,6 @@
 import pytest
 
-from pop_pipeline.datasets.tweet_sentences import (
+from pop_pipeline.ml.features.tweet_sentences import (
     MAX_SENTENCE_WORDS,
     MAX_SENTENCES,
     TweetSentences,

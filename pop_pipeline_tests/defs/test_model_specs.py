@@ -6,20 +6,20 @@ import dagster as dg
 import pandas as pd
 import pytest
 
-from pop_pipeline.defs.training.assets import planned_runs, ranking_model_assets
-from pop_pipeline.defs.training.model_configs import DEMO_BUDGET
-from pop_pipeline.defs.training.model_specs import RANKING_MODEL_SPECS
-from pop_pipeline.storage.duckdb_store import DuckDBStore
-from pop_pipeline.training.content_trainers import (
+from pop_pipeline.defs.ranking.model_assets import planned_runs, ranking_model_assets
+from pop_pipeline.defs.ranking.model_configs import DEMO_BUDGET
+from pop_pipeline.defs.ranking.model_specs import RANKING_MODEL_SPECS
+from pop_pipeline.ranking.fit.content_trainers import (
     CitingTrainingParams,
     DSempreTrainingParams,
     VbprTrainingParams,
 )
-from pop_pipeline.training.trainers import (
+from pop_pipeline.ranking.fit.trainers import (
     AmnlPlusTrainingParams,
     AmnlTrainingParams,
     BprTrainingParams,
 )
+from pop_pipeline.storage.duckdb_store import DuckDBStore
 from pop_pipeline_tests.lineage_runs import RANKING_MODELS
 
 SPECS = {spec.name: spec for spec in RANKING_MODEL_SPECS}

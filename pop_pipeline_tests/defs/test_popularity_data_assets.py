@@ -1,9 +1,9 @@
 import pandas as pd
 import pytest
 
-from pop_pipeline.defs.popularity.data_assets import targets_with_quarantine
-from pop_pipeline.defs.popularity.model_configs import DsnModelConfig, GbdtModelConfig
-from pop_pipeline.defs.popularity.model_specs import REGRESSION_MODEL_SPECS, REGRESSION_MODELS
+from pop_pipeline.defs.regression.data_assets import targets_with_quarantine
+from pop_pipeline.defs.regression.model_configs import DsnModelConfig, GbdtModelConfig
+from pop_pipeline.defs.regression.model_specs import REGRESSION_MODEL_SPECS, REGRESSION_MODELS
 
 
 def test_tweets_without_a_target_are_quarantined_with_each_reason():

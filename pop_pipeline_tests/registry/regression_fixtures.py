@@ -9,39 +9,39 @@ import pandas as pd
 import torch
 from PIL import Image
 
-from pop_pipeline.datasets.new_tweet_regression_inputs import (
-    StoredRegressionHistory,
-    new_tweet_frame,
-    new_tweet_regression_inputs,
-)
-from pop_pipeline.datasets.regression_feature_sources import TweetEmbeddingTable
-from pop_pipeline.datasets.regression_features import RegressionFeatureConfig
-from pop_pipeline.datasets.regression_tweets import REGRESSION_TWEET_COLUMNS
-from pop_pipeline.datasets.regression_vocabularies import (
-    RegressionVocabularies,
-    fit_regression_vocabularies,
-)
 from pop_pipeline.ml.clip.architectures import IN_DOMAIN_MODEL
 from pop_pipeline.ml.clip.encoding import encode_texts
 from pop_pipeline.ml.clip.factory import create_clip
 from pop_pipeline.ml.clip.patch_features import encode_image_patches
-from pop_pipeline.ml.models.dsn import DSN, dsn_config
-from pop_pipeline.ml.models.gbdt import GBDTConfig
-from pop_pipeline.ml.models.hisave import HistoricalAverage
-from pop_pipeline.ml.models.hybrid_cnn import HybridCNN, HybridCNNConfig
-from pop_pipeline.ml.models.svr_baselines import SVRConfig
-from pop_pipeline.ml.models.uhan import UHAN, uhan_config
-from pop_pipeline.registry.model_packages import load_clip, save_clip
-from pop_pipeline.registry.regression_packages import (
-    CLIP_INPUTS,
-    RegressionPackage,
-    torch_estimator_spec,
+from pop_pipeline.ml.models.regression.dsn import DSN, dsn_config
+from pop_pipeline.ml.models.regression.gbdt import GBDTConfig
+from pop_pipeline.ml.models.regression.hisave import HistoricalAverage
+from pop_pipeline.ml.models.regression.hybrid_cnn import HybridCNN, HybridCNNConfig
+from pop_pipeline.ml.models.regression.svr_baselines import SVRConfig
+from pop_pipeline.ml.models.regression.uhan import UHAN, uhan_config
+from pop_pipeline.ranking.packages.amnl_bpr_popularity import load_clip, save_clip
+from pop_pipeline.regression.data.feature_sources import TweetEmbeddingTable
+from pop_pipeline.regression.data.features import RegressionFeatureConfig
+from pop_pipeline.regression.data.new_tweet_inputs import (
+    StoredRegressionHistory,
+    new_tweet_frame,
+    new_tweet_regression_inputs,
 )
-from pop_pipeline.training.regression_baselines import (
+from pop_pipeline.regression.data.tweets import REGRESSION_TWEET_COLUMNS
+from pop_pipeline.regression.data.vocabularies import (
+    RegressionVocabularies,
+    fit_regression_vocabularies,
+)
+from pop_pipeline.regression.fit.baselines import (
     HisAveBaseline,
     SVRBowBaseline,
     SVRWordEmbeddingBaseline,
     make_baseline,
+)
+from pop_pipeline.regression.packages import (
+    CLIP_INPUTS,
+    RegressionPackage,
+    torch_estimator_spec,
 )
 
 USERS = pd.DataFrame(

@@ -6,8 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from pop_pipeline.registry import content_model_packages as packages
-from pop_pipeline.training.content_trainers import (
+from pop_pipeline.ranking.fit.content_trainers import (
     CitingTrainingParams,
     DSempreTrainingParams,
     VbprTrainingParams,
@@ -15,7 +14,8 @@ from pop_pipeline.training.content_trainers import (
     train_dsempre,
     train_vbpr,
 )
-from pop_pipeline.training.trainers import train_amnl_plus
+from pop_pipeline.ranking.fit.trainers import train_amnl_plus
+from pop_pipeline.ranking.packages import content_models as packages
 from pop_pipeline_tests.ml.torch_threads import single_torch_thread  # noqa: F401
 from pop_pipeline_tests.training.test_amnl_plus_trainer import PARAMS as AMNL_PLUS_PARAMS
 from pop_pipeline_tests.training.test_amnl_plus_trainer import ranking_data as amnl_plus_data

@@ -6,11 +6,11 @@ import pandas as pd
 import pytest
 import torch
 
-from pop_pipeline.datasets.new_tweet_regression_inputs import StoredRegressionHistory
-from pop_pipeline.datasets.regression_feature_sources import TweetEmbeddingTable
-from pop_pipeline.ml.models import regression_inputs as names
-from pop_pipeline.registry.regression_packages import RegressionPackage, training_hours_elapsed
-from pop_pipeline.scoring.regression_input import DUPLICATE_TWEET
+from pop_pipeline.ml.models.regression import regression_inputs as names
+from pop_pipeline.regression.data.feature_sources import TweetEmbeddingTable
+from pop_pipeline.regression.data.new_tweet_inputs import StoredRegressionHistory
+from pop_pipeline.regression.model_input import DUPLICATE_TWEET
+from pop_pipeline.regression.packages import RegressionPackage, training_hours_elapsed
 from pop_pipeline_tests.registry import regression_fixtures as fx
 
 
@@ -75,7 +75,7 @@ def test_dsn_round_trip_with_window_from_the_stored_history(tmp_path, clip_dir, 
 
 
 def test_unseen_user_gets_index_zero_and_a_prediction(tmp_path, clip_dir, photos):
-    from pop_pipeline.datasets.new_tweet_regression_inputs import new_tweet_regression_inputs
+    from pop_pipeline.regression.data.new_tweet_inputs import new_tweet_regression_inputs
 
     photo, missing = photos
     package = fx.dsn_package(clip_dir, photo)

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pop_pipeline.scoring.ranking_output import (
+from pop_pipeline.ranking.model_output import (
     RANKING_OUTPUT_COLUMNS,
     RowScores,
     ranking_output,

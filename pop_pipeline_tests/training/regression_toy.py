@@ -8,15 +8,15 @@ import numpy as np
 import pandas as pd
 from PIL import Image
 
-from pop_pipeline.datasets.regression_feature_sources import (
+from pop_pipeline.regression.data.feature_sources import (
     InMemoryPatchFeatures,
     TweetEmbeddingTable,
 )
-from pop_pipeline.datasets.regression_features import FeatureSources, RegressionFeatureConfig
-from pop_pipeline.datasets.regression_splits import regression_splits
-from pop_pipeline.datasets.regression_tweets import REGRESSION_TWEET_COLUMNS
-from pop_pipeline.datasets.regression_vocabularies import fit_regression_vocabularies
-from pop_pipeline.training.regression_models import RegressionTrainingData
+from pop_pipeline.regression.data.features import FeatureSources, RegressionFeatureConfig
+from pop_pipeline.regression.data.splits import regression_splits
+from pop_pipeline.regression.data.tweets import REGRESSION_TWEET_COLUMNS
+from pop_pipeline.regression.data.vocabularies import fit_regression_vocabularies
+from pop_pipeline.regression.fit.torch_models import RegressionTrainingData
 
 N_TWEETS = 48
 WORDS = ("sun", "sea", "cat", "dog", "art", "food")

@@ -3,9 +3,9 @@ import pandas as pd
 import pytest
 import torch
 
-from pop_pipeline.ml.models.amnl_plus import AMNLPlus
-from pop_pipeline.training.ranking_data import RankingData
-from pop_pipeline.training.trainers import (
+from pop_pipeline.ml.models.ranking.amnl_plus import AMNLPlus
+from pop_pipeline.ranking.data.ranking_data import RankingData
+from pop_pipeline.ranking.fit.trainers import (
     AmnlPlusFeatures,
     AmnlPlusTrainingParams,
     train_amnl_plus,

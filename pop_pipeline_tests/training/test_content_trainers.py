@@ -5,7 +5,8 @@ import pandas as pd
 import pytest
 import torch
 
-from pop_pipeline.training.content_trainers import (
+from pop_pipeline.ranking.data.ranking_data import RankingData
+from pop_pipeline.ranking.fit.content_trainers import (
     CitingTrainingParams,
     DSempreTrainingParams,
     UserProfileTexts,
@@ -14,7 +15,6 @@ from pop_pipeline.training.content_trainers import (
     train_dsempre,
     train_vbpr,
 )
-from pop_pipeline.training.ranking_data import RankingData
 
 N_USERS, N_TWEETS, N_TRAIN_TWEETS = 12, 60, 40
 CPU = torch.device("cpu")

@@ -3,9 +3,9 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from pop_pipeline.ml.models.bpr import BPR, BPRConfig
+from pop_pipeline.ml.models.ranking.bpr import BPR, BPRConfig
 from pop_pipeline.ml.training.pairwise import train_pairwise
-from pop_pipeline.training.pairwise_setup import fit_pairwise, triplet_tensors
+from pop_pipeline.ranking.fit.pairwise_setup import fit_pairwise, triplet_tensors
 
 USERS = torch.arange(6).repeat_interleave(4)
 POS = (USERS % 3) * 2 + torch.arange(2).repeat(12)

@@ -5,16 +5,16 @@ import pytest
 from safetensors.numpy import load as load_arrays
 from safetensors.numpy import save as save_arrays
 
-from pop_pipeline.ml.models.gbdt import GBDTConfig
-from pop_pipeline.ml.models.svr_baselines import SVRConfig
-from pop_pipeline.training.regression_baselines import (
+from pop_pipeline.ml.models.regression.gbdt import GBDTConfig
+from pop_pipeline.ml.models.regression.svr_baselines import SVRConfig
+from pop_pipeline.regression.fit.baselines import (
     BASELINES,
     GBDTBaseline,
     HisAveBaseline,
     baseline_from_state,
     make_baseline,
 )
-from pop_pipeline.training.regression_models import fit_baseline_regression
+from pop_pipeline.regression.fit.torch_models import fit_baseline_regression
 from pop_pipeline_tests.training.regression_toy import toy_data
 
 

@@ -1,13 +1,13 @@
 import numpy as np
 import pytest
 
-from pop_pipeline.ml.models import regression_inputs as names
-from pop_pipeline.ml.models.dsn import DSN_INPUTS
-from pop_pipeline.ml.models.hybrid_cnn import HybridCNN
-from pop_pipeline.ml.models.observation_context import ObservationContext
-from pop_pipeline.ml.models.uhan import uhan_config
+from pop_pipeline.ml.models.regression import regression_inputs as names
+from pop_pipeline.ml.models.regression.dsn import DSN_INPUTS
+from pop_pipeline.ml.models.regression.hybrid_cnn import HybridCNN
+from pop_pipeline.ml.models.regression.observation_context import ObservationContext
+from pop_pipeline.ml.models.regression.uhan import uhan_config
 from pop_pipeline.ml.training.regression_loop import RegressionTrainingConfig
-from pop_pipeline.training.regression_models import (
+from pop_pipeline.regression.fit.torch_models import (
     dsn_builder,
     fit_torch_regression,
     hybrid_cnn_builder,

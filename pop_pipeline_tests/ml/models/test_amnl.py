@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from pop_pipeline.ml.models.amnl import AMNL, AMNLConfig, pad_followees, scaled_tanh
+from pop_pipeline.ml.models.ranking.amnl import AMNL, AMNLConfig, pad_followees, scaled_tanh
 from pop_pipeline.ml.training.pairwise import train_pairwise
 
 USERS = [[1.0, 0.5], [0.2, -1.0], [-0.5, 1.0]]

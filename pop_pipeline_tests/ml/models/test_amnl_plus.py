@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import torch
 
-from pop_pipeline.ml.models.amnl import pad_followees
-from pop_pipeline.ml.models.amnl_plus import AMNL_PLUS_VARIANTS, AMNLPlus, AMNLPlusConfig
+from pop_pipeline.ml.models.ranking.amnl import pad_followees
+from pop_pipeline.ml.models.ranking.amnl_plus import AMNL_PLUS_VARIANTS, AMNLPlus, AMNLPlusConfig
 from pop_pipeline.ml.training.pairwise import train_pairwise
 
 # 3×3 grid of 2-d patches, row-major (y, then x).

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from sklearn.ensemble import HistGradientBoostingRegressor
 
-from pop_pipeline.ml.models.boosted_trees import BoostedTrees
+from pop_pipeline.ml.models.regression.boosted_trees import BoostedTrees
 
 
 def data(n: int, seed: int, missing: float = 0.1) -> tuple[np.ndarray, np.ndarray]:

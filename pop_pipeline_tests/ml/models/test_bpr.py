@@ -3,7 +3,7 @@ import math
 import pytest
 import torch
 
-from pop_pipeline.ml.models.bpr import BPR, BPRConfig
+from pop_pipeline.ml.models.ranking.bpr import BPR, BPRConfig
 from pop_pipeline.ml.training.pairwise import train_pairwise
 
 

@@ -3,7 +3,7 @@ import math
 import pytest
 import torch
 
-from pop_pipeline.ml.models.citing import Citing, CitingConfig
+from pop_pipeline.ml.models.ranking.citing import Citing, CitingConfig
 from pop_pipeline.ml.training.batches import FeatureLookupTriplets
 from pop_pipeline.ml.training.pairwise import train_pairwise
 

@@ -2,9 +2,9 @@ import pytest
 import torch
 from torch import nn
 
-from pop_pipeline.ml.models.bpr import BPR, BPRConfig
-from pop_pipeline.ml.models.cold_users import untrained_users, zero_rows
-from pop_pipeline.ml.models.vbpr import VBPR, VBPRConfig
+from pop_pipeline.ml.models.ranking.bpr import BPR, BPRConfig
+from pop_pipeline.ml.models.ranking.cold_users import untrained_users, zero_rows
+from pop_pipeline.ml.models.ranking.vbpr import VBPR, VBPRConfig
 
 
 def embedding(rows: list[list[float]]) -> nn.Embedding:

@@ -4,7 +4,7 @@ import pytest
 import torch
 from torch import nn
 
-from pop_pipeline.ml.models.dsempre import (
+from pop_pipeline.ml.models.ranking.dsempre import (
     DSempre,
     DSempreConfig,
     cross_instance_hinge,

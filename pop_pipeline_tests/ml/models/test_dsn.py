@@ -5,15 +5,21 @@ import dataclasses
 import pytest
 import torch
 
-from pop_pipeline.ml.models.dsn import DSN, DSN_INPUTS, DSN_VARIANTS, DSNConfig, dsn_config
-from pop_pipeline.ml.models.dsn_layers import (
+from pop_pipeline.ml.models.regression.dsn import (
+    DSN,
+    DSN_INPUTS,
+    DSN_VARIANTS,
+    DSNConfig,
+    dsn_config,
+)
+from pop_pipeline.ml.models.regression.dsn_layers import (
     GatedLinearUnit,
     HCELayer,
     HierarchicalCategoryEmbedding,
     ResidualAdapter,
     TargetAttention,
 )
-from pop_pipeline.ml.models.regression_inputs import (
+from pop_pipeline.ml.models.regression.regression_inputs import (
     SEQUENCE_CATEGORY_IDS,
     SEQUENCE_IMAGE_EMBEDDING,
     SEQUENCE_MASK,

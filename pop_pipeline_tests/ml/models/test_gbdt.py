@@ -2,7 +2,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pop_pipeline.ml.models.gbdt import GBDTConfig, GBDTRegressor, feature_matrix
+from pop_pipeline.ml.models.regression.gbdt import GBDTConfig, GBDTRegressor, feature_matrix
 
 
 def data(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:

@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from pop_pipeline.ml.models.hisave import HistoricalAverage
+from pop_pipeline.ml.models.regression.hisave import HistoricalAverage
 
 
 def test_author_means_and_global_mean_for_unseen_authors():

@@ -1,8 +1,8 @@
 import pytest
 import torch
 
-from pop_pipeline.ml.models.hybrid_cnn import HybridCNN, HybridCNNConfig
-from pop_pipeline.ml.models.regression_inputs import PIXELS, SIDE_FEATURES
+from pop_pipeline.ml.models.regression.hybrid_cnn import HybridCNN, HybridCNNConfig
+from pop_pipeline.ml.models.regression.regression_inputs import PIXELS, SIDE_FEATURES
 
 
 def test_paper_configuration_shapes_and_parameter_count():

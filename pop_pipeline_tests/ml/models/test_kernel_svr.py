@@ -4,7 +4,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVR
 
-from pop_pipeline.ml.models.kernel_svr import KernelSVR, scale_gamma
+from pop_pipeline.ml.models.regression.kernel_svr import KernelSVR, scale_gamma
 
 
 def data(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:

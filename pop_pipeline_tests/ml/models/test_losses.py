@@ -3,7 +3,7 @@ import math
 import pytest
 import torch
 
-from pop_pipeline.ml.models.losses import BPRLoss, MarginRankingHingeLoss
+from pop_pipeline.ml.models.ranking.losses import BPRLoss, MarginRankingHingeLoss
 
 
 def test_hinge_hand_values():

@@ -3,10 +3,10 @@
 import pytest
 import torch
 
-from pop_pipeline.ml.models.dsn import DSN, DSN_INPUTS, dsn_config
-from pop_pipeline.ml.models.observation_context import ObservationContext
-from pop_pipeline.ml.models.regression_inputs import SIDE_FEATURES
-from pop_pipeline.ml.models.uhan import UHAN, uhan_config
+from pop_pipeline.ml.models.regression.dsn import DSN, DSN_INPUTS, dsn_config
+from pop_pipeline.ml.models.regression.observation_context import ObservationContext
+from pop_pipeline.ml.models.regression.regression_inputs import SIDE_FEATURES
+from pop_pipeline.ml.models.regression.uhan import UHAN, uhan_config
 from pop_pipeline_tests.ml.models import test_dsn, test_uhan
 
 

@@ -1,7 +1,7 @@
 import pandas as pd
 import pytest
 
-from pop_pipeline.ml.models.popularity import PopularityRanker
+from pop_pipeline.ml.models.ranking.popularity_baseline import PopularityRanker
 
 TWEETS = pd.DataFrame(
     {

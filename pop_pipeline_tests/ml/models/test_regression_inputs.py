@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from pop_pipeline.ml.models.regression_inputs import PIXELS, SIDE_FEATURES, check_batch
+from pop_pipeline.ml.models.regression.regression_inputs import PIXELS, SIDE_FEATURES, check_batch
 
 
 def test_check_batch_returns_the_batch_size():

@@ -4,7 +4,11 @@ import math
 
 import torch
 
-from pop_pipeline.ml.models.sequence_masking import masked_mean, masked_softmax, run_real_first
+from pop_pipeline.ml.models.regression.sequence_masking import (
+    masked_mean,
+    masked_softmax,
+    run_real_first,
+)
 
 
 def test_masked_softmax_normalises_over_real_positions_only() -> None:

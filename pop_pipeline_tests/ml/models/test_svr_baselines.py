@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from pop_pipeline.ml.features.caption_words import BagOfWords, CooccurrenceWordVectors
-from pop_pipeline.ml.models.svr_baselines import (
+from pop_pipeline.ml.models.regression.svr_baselines import (
     SVRBow,
     SVRConfig,
     SVRImage,

@@ -5,13 +5,13 @@ import dataclasses
 import pytest
 import torch
 
-from pop_pipeline.ml.models.regression_inputs import (
+from pop_pipeline.ml.models.regression.regression_inputs import (
     PATCH_FEATURES,
     USER_INDEX,
     WORD_IDS,
     WORD_MASK,
 )
-from pop_pipeline.ml.models.uhan import (
+from pop_pipeline.ml.models.regression.uhan import (
     UHAN,
     UHAN_VARIANTS,
     UHANConfig,

@@ -3,7 +3,7 @@ import math
 import pytest
 import torch
 
-from pop_pipeline.ml.models.vbpr import VBPR, VBPRConfig
+from pop_pipeline.ml.models.ranking.vbpr import VBPR, VBPRConfig
 from pop_pipeline.ml.training.content_batches import VisualItemTriplets
 from pop_pipeline.ml.training.pairwise import train_pairwise
 
