@@ -185,7 +185,7 @@ def main() -> int:
         regression_metrics_table,
     )
     from pop_pipeline.regression.data.popularity_targets import POPULARITY_TARGETS
-    from pop_pipeline.regression.data.splits import PROTOCOLS
+    from pop_pipeline.regression.protocols import PROTOCOLS
     from pop_pipeline.storage.duckdb_store import DuckDBStore
 
     store = DuckDBStore(Path(args.home) / "pop.duckdb")

@@ -30,8 +30,8 @@ from pop_pipeline.ranking.model_output import (
 )
 from pop_pipeline.ranking.packages import amnl_bpr_popularity as model_packages
 from pop_pipeline.ranking.packages import content_models as content_model_packages
-
-PACKAGE_ARTIFACT = "package"
+from pop_pipeline.registry.clip_package import load_clip
+from pop_pipeline.registry.model_code import PACKAGE_ARTIFACT
 
 
 class _RankingPyfunc(mlflow.pyfunc.PythonModel):
@@ -57,7 +57,7 @@ class _ClipRankingPyfunc(_RankingPyfunc):
 
     def load_context(self, context: Any) -> None:
         folder = self._folder(context)
-        self.clip = model_packages.load_clip(folder / "clip")
+        self.clip = load_clip(folder / "clip")
         self.load_package(folder)
 
     @abstractmethod
@@ -205,24 +205,3 @@ class PopularityPyfunc(_RankingPyfunc):
 
     def known_user_ids(self) -> None:
         return None  # scores by tweet and author only: no user is cold
-
-
-class ClipEncoderPyfunc(mlflow.pyfunc.PythonModel):
-    """The in-domain CLIP as a registered model: input ``media_uri`` and/or ``text`` columns,
-    output the unit image and text embeddings as lists."""
-
-    def load_context(self, context: Any) -> None:
-        self.clip = model_packages.load_clip(Path(context.artifacts[PACKAGE_ARTIFACT]))
-
-    def predict(self, context: Any, model_input: pd.DataFrame, params: dict | None = None):
-        from pop_pipeline.ml.clip.encoding import encode_images, encode_texts
-
-        frame = pd.DataFrame(model_input)
-        output = pd.DataFrame(index=frame.index)
-        if "media_uri" in frame:
-            images = encode_images(self.clip, list(frame["media_uri"].astype(str)))
-            output["image_embedding"] = [row.tolist() for row in images.embeddings]
-        if "text" in frame:
-            texts = encode_texts(self.clip, list(frame["text"].astype(str)))
-            output["text_embedding"] = [row.tolist() for row in texts]
-        return output

@@ -17,9 +17,9 @@ import mlflow
 import pandas as pd
 from mlflow.models import ModelSignature, infer_signature
 
-from pop_pipeline.ranking.pyfunc import PACKAGE_ARTIFACT, ClipEncoderPyfunc
+from pop_pipeline.registry.clip_pyfunc import ClipEncoderPyfunc
 from pop_pipeline.registry.gate import GateDecision, register_with_gate
-from pop_pipeline.registry.model_code import model_code_path
+from pop_pipeline.registry.model_code import PACKAGE_ARTIFACT, model_code_path
 from pop_pipeline.registry.run_tags import code_version, pip_requirements
 
 GATE_METRIC = "auc"

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 import pop_pipeline.settings  # noqa: F401  (telemetry off in serving processes too)
-from pop_pipeline.ranking.pyfunc import PACKAGE_ARTIFACT
+from pop_pipeline.registry.model_code import PACKAGE_ARTIFACT
 from pop_pipeline.regression.model_input import (
     DUPLICATE_TWEET,
     OBSERVED_AT_PARAM,

@@ -2,7 +2,8 @@ import pandas as pd
 import pytest
 
 from pop_pipeline.ml.metrics.regression import REGRESSION_METRICS
-from pop_pipeline.regression.data.splits import PROTOCOLS, regression_splits
+from pop_pipeline.regression.data.splits import regression_splits
+from pop_pipeline.regression.protocols import PROTOCOLS
 
 
 def tweets(n: int) -> pd.DataFrame:

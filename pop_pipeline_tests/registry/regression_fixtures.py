@@ -19,9 +19,9 @@ from pop_pipeline.ml.models.regression.hisave import HistoricalAverage
 from pop_pipeline.ml.models.regression.hybrid_cnn import HybridCNN, HybridCNNConfig
 from pop_pipeline.ml.models.regression.svr_baselines import SVRConfig
 from pop_pipeline.ml.models.regression.uhan import UHAN, uhan_config
-from pop_pipeline.ranking.packages.amnl_bpr_popularity import load_clip, save_clip
+from pop_pipeline.registry.clip_package import load_clip, save_clip
 from pop_pipeline.regression.data.feature_sources import TweetEmbeddingTable
-from pop_pipeline.regression.data.features import RegressionFeatureConfig
+from pop_pipeline.regression.data.features import CLIP_INPUTS, RegressionFeatureConfig
 from pop_pipeline.regression.data.new_tweet_inputs import (
     StoredRegressionHistory,
     new_tweet_frame,
@@ -38,11 +38,7 @@ from pop_pipeline.regression.fit.baselines import (
     SVRWordEmbeddingBaseline,
     make_baseline,
 )
-from pop_pipeline.regression.packages import (
-    CLIP_INPUTS,
-    RegressionPackage,
-    torch_estimator_spec,
-)
+from pop_pipeline.regression.packages import RegressionPackage, torch_estimator_spec
 
 USERS = pd.DataFrame(
     {

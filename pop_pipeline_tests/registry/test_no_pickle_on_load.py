@@ -36,7 +36,7 @@ from pop_pipeline.ranking.packages import amnl_bpr_popularity as model_packages
 from pop_pipeline.ranking.packages import content_models as content
 from pop_pipeline.registry.model_code import CODE_DIR, MODEL_CODE_FILES, model_code_path
 from pop_pipeline.registry.publish import log_clip_encoder, publish_ranking_model
-from pop_pipeline.regression.packages import publish_regression_model
+from pop_pipeline.regression.publish import publish_regression_model
 from pop_pipeline.regression.pyfunc import RegressionPyfunc
 from pop_pipeline_tests.ml.torch_threads import single_torch_thread  # noqa: F401
 from pop_pipeline_tests.registry import regression_fixtures as fx

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pop_pipeline.regression.packages import publish_regression_model
+from pop_pipeline.regression.publish import publish_regression_model
 from pop_pipeline.scoring.prediction_input import read_prediction_input
 from pop_pipeline.usage_error import UsageError
 from pop_pipeline_tests.pop_cli import run_pop_cli

@@ -17,7 +17,7 @@ from pop_pipeline.ml.clip.contrastive_training import ContrastiveTrainingConfig,
 from pop_pipeline.ml.clip.encoding import encode_images, encode_texts
 from pop_pipeline.ml.clip.factory import create_clip
 from pop_pipeline.ranking.data.chronological_splits import train_cutoff
-from pop_pipeline.ranking.packages.amnl_bpr_popularity import load_clip, save_clip
+from pop_pipeline.registry.clip_package import load_clip, save_clip
 from pop_pipeline.registry.publish import log_clip_encoder
 from pop_pipeline.registry.run_tags import code_version, frame_fingerprint
 

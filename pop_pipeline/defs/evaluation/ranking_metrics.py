@@ -10,15 +10,17 @@ from pop_pipeline.defs.evaluation.tables_report import log_tables_run, tables_me
 from pop_pipeline.defs.ranking.model_specs import RANKING_MODEL_SPECS
 from pop_pipeline.defs.resources import DuckDBResource, MlflowResource, RawDataResource
 from pop_pipeline.evaluation.ranking_tables import (
-    DSEMPRE_PROTOCOL,
-    PROTOCOL,
     PROTOCOL_METRICS,
     OracleScorer,
     markdown_table,
     ranking_metrics_table,
 )
-from pop_pipeline.ranking.data.chronological_splits import AMNL_TRAIN_FRACTIONS
-from pop_pipeline.ranking.data.ranking_data import PROTOCOL_TABLES
+from pop_pipeline.ranking.protocols import (
+    AMNL_PROTOCOL,
+    AMNL_TRAIN_FRACTIONS,
+    DSEMPRE_PROTOCOL,
+    PROTOCOL_TABLES,
+)
 from pop_pipeline.settings import get_settings
 from pop_pipeline.storage.duckdb_store import DuckDBStore
 from pop_pipeline.world.oracle import WorldOracle
@@ -42,7 +44,7 @@ def _protocol_slices(store: DuckDBStore, config: RankingMetricsConfig) -> list[t
     model has scores for."""
     present = store.query("SELECT DISTINCT protocol, train_fraction FROM ranking_scores")
     available = {(str(p), round(float(f), 6)) for p, f in present.itertuples(index=False)}
-    wanted = [(PROTOCOL, round(float(f), 6)) for f in sorted(set(config.train_fractions))]
+    wanted = [(AMNL_PROTOCOL, round(float(f), 6)) for f in sorted(set(config.train_fractions))]
     if config.dsempre_protocol:
         wanted += sorted(p for p in available if p[0] == DSEMPRE_PROTOCOL)
     return [slice_ for slice_ in wanted if slice_ in available]

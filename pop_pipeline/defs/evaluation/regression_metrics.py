@@ -16,7 +16,7 @@ from pop_pipeline.evaluation.regression_tables import (
     regression_metrics_table,
 )
 from pop_pipeline.regression.data.popularity_targets import POPULARITY_TARGETS
-from pop_pipeline.regression.data.splits import PROTOCOLS
+from pop_pipeline.regression.protocols import PROTOCOLS
 from pop_pipeline.settings import get_settings
 from pop_pipeline.storage.duckdb_store import DuckDBStore
 from pop_pipeline.world.oracle import WorldOracle

@@ -9,10 +9,8 @@ from pop_pipeline.filtering.hybrid_cnn_filters import (
     filter_image_retweets,
     filter_image_tweets,
 )
-from pop_pipeline.ranking.data.chronological_splits import (
-    AMNL_TRAIN_FRACTIONS,
-    chronological_retweet_splits,
-)
+from pop_pipeline.ranking.data.chronological_splits import chronological_retweet_splits
+from pop_pipeline.ranking.protocols import AMNL_TRAIN_FRACTIONS
 
 FILTERED_GROUP = "filtered"
 

@@ -16,7 +16,8 @@ from pop_pipeline.defs.ranking.triplet_assets import TRIPLETS_GROUP
 from pop_pipeline.defs.resources import DuckDBResource
 from pop_pipeline.ml.samplers.candidate_lists import ranking_candidates
 from pop_pipeline.ml.samplers.time_aware_negatives import TimeAwareNegativeSampler
-from pop_pipeline.ranking.data.ranking_data import DSEMPRE_PROTOCOL, record_sampler
+from pop_pipeline.ranking.data.ranking_data import record_sampler
+from pop_pipeline.ranking.protocols import DSEMPRE_PROTOCOL
 from pop_pipeline.storage.duckdb_store import DuckDBStore
 
 DSEMPRE_TRIPLET_DEPS = ["recent_action_splits", "image_tweets", "raw_follows"]

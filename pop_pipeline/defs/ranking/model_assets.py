@@ -25,13 +25,9 @@ from pop_pipeline.defs.ranking.publishing import (
 )
 from pop_pipeline.defs.resources import ArtifactsResource, DuckDBResource, MlflowResource
 from pop_pipeline.ml.clip.factory import resolve_device
-from pop_pipeline.ranking.data.ranking_data import (
-    AMNL_PROTOCOL,
-    DSEMPRE_PROTOCOL,
-    dsempre_train_fraction,
-    load_ranking_data,
-)
+from pop_pipeline.ranking.data.ranking_data import dsempre_train_fraction, load_ranking_data
 from pop_pipeline.ranking.fit.model_fits import RankingInputs
+from pop_pipeline.ranking.protocols import AMNL_PROTOCOL, DSEMPRE_PROTOCOL
 from pop_pipeline.registry.model_code import model_code_path
 from pop_pipeline.storage.duckdb_store import DuckDBStore
 

@@ -15,7 +15,6 @@ from typing import Literal
 
 import dagster as dg
 
-from pop_pipeline.ranking.data.chronological_splits import AMNL_TRAIN_FRACTIONS
 from pop_pipeline.ranking.fit.content_trainers import (
     CitingTrainingParams,
     DSempreTrainingParams,
@@ -26,6 +25,7 @@ from pop_pipeline.ranking.fit.trainers import (
     AmnlTrainingParams,
     BprTrainingParams,
 )
+from pop_pipeline.ranking.protocols import AMNL_TRAIN_FRACTIONS
 
 _AMNL = AmnlTrainingParams()
 _AMNL_PLUS = AmnlPlusTrainingParams()

@@ -17,7 +17,6 @@ import mlflow
 from pop_pipeline.defs.ranking import model_configs as configs
 from pop_pipeline.ml.models.ranking.amnl_plus import AMNL_PLUS_VARIANTS
 from pop_pipeline.ranking import pyfunc as pyfuncs
-from pop_pipeline.ranking.data.ranking_data import AMNL_PROTOCOL, DSEMPRE_PROTOCOL
 from pop_pipeline.ranking.fit import model_fits as fits
 from pop_pipeline.ranking.fit.content_trainers import (
     CitingTrainingParams,
@@ -29,6 +28,7 @@ from pop_pipeline.ranking.fit.trainers import (
     AmnlTrainingParams,
     BprTrainingParams,
 )
+from pop_pipeline.ranking.protocols import AMNL_PROTOCOL, DSEMPRE_PROTOCOL
 
 FEATURE_DEPS = {
     "amnl_plus": ("tweet_patch_features", "tweet_sentence_features"),

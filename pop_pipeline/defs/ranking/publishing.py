@@ -7,9 +7,10 @@ import dagster as dg
 import numpy as np
 
 from pop_pipeline.ml.metrics.ranking import AMNL_METRICS, DSEMPRE_METRICS, ranking_metrics
-from pop_pipeline.ranking.data.ranking_data import AMNL_PROTOCOL, RankingData
+from pop_pipeline.ranking.data.ranking_data import RankingData
 from pop_pipeline.ranking.model_input import RANKING_INPUT_COLUMNS
 from pop_pipeline.ranking.model_output import RowScores, ranking_output
+from pop_pipeline.ranking.protocols import AMNL_PROTOCOL, DSEMPRE_PROTOCOL
 from pop_pipeline.registry.gate import GateDecision
 from pop_pipeline.registry.publish import GATE_METRIC, publish_ranking_model
 from pop_pipeline.registry.run_tags import frame_fingerprint
@@ -18,7 +19,7 @@ from pop_pipeline.storage.duckdb_store import DuckDBStore
 MODELS_GROUP = "models"
 SCORES_TABLE = "ranking_scores"
 # The papers' metrics per protocol; AUC is added to D-Sempre's for the registry gate.
-RUN_METRICS = {AMNL_PROTOCOL: AMNL_METRICS, "dsempre": (*DSEMPRE_METRICS, GATE_METRIC)}
+RUN_METRICS = {AMNL_PROTOCOL: AMNL_METRICS, DSEMPRE_PROTOCOL: (*DSEMPRE_METRICS, GATE_METRIC)}
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,9 @@ import pandas as pd
 from pop_pipeline.defs.resources import DuckDBResource
 from pop_pipeline.ml.samplers.candidate_lists import ranking_candidates
 from pop_pipeline.ml.samplers.followee_negatives import FolloweeNegativeSampler
-from pop_pipeline.ranking.data.chronological_splits import AMNL_TRAIN_FRACTIONS, train_cutoff
-from pop_pipeline.ranking.data.ranking_data import AMNL_PROTOCOL, record_sampler
+from pop_pipeline.ranking.data.chronological_splits import train_cutoff
+from pop_pipeline.ranking.data.ranking_data import record_sampler
+from pop_pipeline.ranking.protocols import AMNL_PROTOCOL, AMNL_TRAIN_FRACTIONS
 from pop_pipeline.storage.duckdb_store import DuckDBStore
 
 TRIPLETS_GROUP = "triplets"

@@ -19,17 +19,14 @@ from pop_pipeline.regression.data.popularity_targets import (
     PopularityTargetError,
     popularity_targets,
 )
-from pop_pipeline.regression.data.splits import (
-    DEFAULT_SPLIT_SEED,
-    PROTOCOLS,
-    regression_splits,
-)
+from pop_pipeline.regression.data.splits import DEFAULT_SPLIT_SEED, regression_splits
 from pop_pipeline.regression.data.tweets import load_regression_tweets
 from pop_pipeline.regression.data.vocabularies import (
     MAX_WORDS,
     MIN_WORD_COUNT,
     fit_regression_vocabularies,
 )
+from pop_pipeline.regression.protocols import PROTOCOLS
 
 POPULARITY_GROUP = "popularity"
 TARGETS_TABLE = "popularity_targets"

@@ -23,7 +23,6 @@ from pop_pipeline.defs.regression.model_specs import REGRESSION_MODEL_SPECS, Reg
 from pop_pipeline.defs.resources import DuckDBResource, MlflowResource
 from pop_pipeline.ml.clip.factory import resolve_device
 from pop_pipeline.ml.metrics.regression import REGRESSION_METRICS, regression_metrics
-from pop_pipeline.ml.models.regression import regression_inputs as names
 from pop_pipeline.ml.training.regression_loop import EpochLosses
 from pop_pipeline.registry.run_tags import frame_fingerprint
 from pop_pipeline.regression.data.feature_sources import (
@@ -31,20 +30,17 @@ from pop_pipeline.regression.data.feature_sources import (
     TweetEmbeddingTable,
 )
 from pop_pipeline.regression.data.features import (
-    EMBEDDING_INPUTS,
+    CLIP_INPUTS,
     FeatureSources,
     RegressionFeatureConfig,
 )
 from pop_pipeline.regression.data.new_tweet_inputs import StoredRegressionHistory
-from pop_pipeline.regression.data.splits import PROTOCOLS
 from pop_pipeline.regression.data.tweets import load_regression_tweets
 from pop_pipeline.regression.data.vocabularies import RegressionVocabularies
 from pop_pipeline.regression.fit.torch_models import FittedRegression, RegressionTrainingData
-from pop_pipeline.regression.packages import (
-    RegressionPackage,
-    publish_regression_model,
-    training_hours_elapsed,
-)
+from pop_pipeline.regression.packages import RegressionPackage, training_hours_elapsed
+from pop_pipeline.regression.protocols import PROTOCOLS
+from pop_pipeline.regression.publish import publish_regression_model
 from pop_pipeline.storage.duckdb_store import DuckDBStore
 
 REGRESSION_MODELS_GROUP = "models"
@@ -52,7 +48,6 @@ PREDICTIONS_TABLE = "regression_predictions"
 # every package ships the stored history (users, posts and their CLIP embeddings) that new
 # tweets are looked up in, so every model waits for the embeddings
 REGRESSION_DEPS = [TARGETS_TABLE, SPLITS_TABLE, VOCABULARIES_TABLE, "tweet_embeddings"]
-CLIP_INPUTS = EMBEDDING_INPUTS | {names.PATCH_FEATURES}
 
 
 class StoredRegressionData:

@@ -16,7 +16,7 @@ import dagster as dg
 
 from pop_pipeline.ml.models.regression.gbdt import GBDTConfig
 from pop_pipeline.ml.models.regression.svr_baselines import SVRConfig
-from pop_pipeline.regression.data.splits import PROTOCOLS
+from pop_pipeline.regression.protocols import PROTOCOLS
 
 _GBDT = GBDTConfig()
 _SVR = SVRConfig()

@@ -22,9 +22,9 @@ from pop_pipeline.ml.models.regression.svr_baselines import SVRConfig
 from pop_pipeline.ml.models.regression.uhan import UHAN_VARIANTS, uhan_config
 from pop_pipeline.ml.training.regression_loop import EpochLosses, RegressionTrainingConfig
 from pop_pipeline.regression.data.popularity_targets import POPULARITY_TARGETS
-from pop_pipeline.regression.data.splits import PROTOCOLS
 from pop_pipeline.regression.fit import torch_models as fits
 from pop_pipeline.regression.fit.baselines import make_baseline
+from pop_pipeline.regression.protocols import PROTOCOLS
 
 Progress = Callable[[EpochLosses], None] | None
 FitFunction = Callable[

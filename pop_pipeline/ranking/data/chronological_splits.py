@@ -11,9 +11,8 @@ from collections.abc import Sequence
 
 import pandas as pd
 
+from pop_pipeline.ranking.protocols import AMNL_TRAIN_FRACTIONS
 from pop_pipeline.storage.duckdb_store import DuckDBStore
-
-AMNL_TRAIN_FRACTIONS = (0.6, 0.7, 0.8)
 
 
 def chronological_retweet_splits(

@@ -24,26 +24,10 @@ import pandas as pd
 
 from pop_pipeline.ranking.data.chronological_splits import train_cutoff
 from pop_pipeline.ranking.model_input import amnl_text_vectors, ranking_input_frame
+from pop_pipeline.ranking.protocols import AMNL_PROTOCOL, PROTOCOL_TABLES, PROTOCOLS
 from pop_pipeline.storage.duckdb_store import DuckDBStore
 
-AMNL_PROTOCOL = "amnl"
-DSEMPRE_PROTOCOL = "dsempre"
-PROTOCOLS = (AMNL_PROTOCOL, DSEMPRE_PROTOCOL)
 SAMPLER_TABLE = "triplet_samplers"  # protocol, train_fraction, split, params (JSON)
-
-
-@dataclass(frozen=True)
-class ProtocolTables:
-    """Where one protocol's triplets and test candidates live."""
-
-    triplets: str
-    candidates: str
-
-
-PROTOCOL_TABLES = {
-    AMNL_PROTOCOL: ProtocolTables("followee_negative_triplets", "ranking_test_candidates"),
-    DSEMPRE_PROTOCOL: ProtocolTables("time_aware_negative_triplets", "dsempre_test_candidates"),
-}
 
 
 @dataclass

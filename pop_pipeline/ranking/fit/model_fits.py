@@ -43,10 +43,11 @@ from pop_pipeline.ranking.fit.trainers import (
 from pop_pipeline.ranking.packages import content_models as packages
 from pop_pipeline.ranking.packages.amnl_bpr_popularity import save_popularity
 from pop_pipeline.storage.duckdb_store import DuckDBStore
-
-PATCH_INDEX_TABLE = "tweet_patch_features"
-SENTENCE_INDEX_TABLE = "tweet_sentence_features"
-PROFILE_TABLE = "user_profile_embeddings"
+from pop_pipeline.storage.embedding_tables import (
+    PATCH_INDEX_TABLE,
+    PROFILE_TABLE,
+    SENTENCE_INDEX_TABLE,
+)
 
 
 @dataclass

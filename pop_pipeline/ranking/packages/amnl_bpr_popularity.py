@@ -17,7 +17,7 @@ import torch
 from safetensors.torch import load_file, save_file
 
 from pop_pipeline.ml.clip.encoding import encode_images, encode_texts
-from pop_pipeline.ml.clip.factory import ClipBundle, create_clip
+from pop_pipeline.ml.clip.factory import ClipBundle
 from pop_pipeline.ml.models.ranking.amnl import AMNL, AMNLConfig
 from pop_pipeline.ml.models.ranking.bpr import BPR, BPRConfig
 from pop_pipeline.ml.models.ranking.popularity_baseline import PopularityRanker
@@ -30,31 +30,6 @@ def _write_json(path: Path, payload: object) -> None:
 
 def _index(ids: list[str]) -> dict[str, int]:
     return {value: position for position, value in enumerate(ids)}
-
-
-# --- CLIP -------------------------------------------------------------------------------------
-
-
-def save_clip(bundle: ClipBundle, folder: Path) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    state = {
-        key: value.detach().cpu().contiguous() for key, value in bundle.model.state_dict().items()
-    }
-    save_file(state, str(folder / "clip.safetensors"))
-    identity = bundle.identity()
-    _write_json(
-        folder / "clip.json",
-        {
-            "architecture": bundle.architecture,
-            "pretrained": identity.pretrained,
-            "weights_sha256": identity.weights_sha256,
-        },
-    )
-
-
-def load_clip(folder: Path, device: str | None = None) -> ClipBundle:
-    meta = json.loads((folder / "clip.json").read_text())
-    return create_clip(meta["architecture"], str(folder / "clip.safetensors"), device=device)
 
 
 @dataclass

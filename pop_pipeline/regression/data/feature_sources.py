@@ -17,8 +17,8 @@ import numpy as np
 import pandas as pd
 
 from pop_pipeline.ml.clip.feature_files import read_features
-from pop_pipeline.ranking.fit.model_fits import PATCH_INDEX_TABLE
 from pop_pipeline.storage.duckdb_store import DuckDBStore
+from pop_pipeline.storage.embedding_tables import PATCH_INDEX_TABLE
 
 MISSING_ROW = -1  # position of a tweet a table has no row for
 

@@ -50,6 +50,8 @@ EMBEDDING_INPUTS = frozenset(
         names.SEQUENCE_TEXT_EMBEDDING,
     }
 )
+# inputs that need the CLIP encoder when a new tweet is scored
+CLIP_INPUTS = EMBEDDING_INPUTS | {names.PATCH_FEATURES}
 SEQUENCE_INPUTS = frozenset(
     {
         names.SEQUENCE_IMAGE_EMBEDDING,

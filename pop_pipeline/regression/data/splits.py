@@ -17,55 +17,21 @@ Random assignments permute the tweets sorted by ``tweet_id`` with
 ``numpy.random.default_rng(seed)``, so they do not depend on the input order; the seed is
 recorded in the ``seed`` column (missing for the purely chronological ``paper004``).
 
-Main metrics (:attr:`RegressionProtocol.main_metric`, the champion/challenger gate):
-``paper001`` Spearman (the paper's ranking-quality measure, scale-free, so unaffected by our
-log1p targets; see ``popularity_targets``), ``paper002`` MSE (the model's training loss and the
-paper's first column), ``paper004`` MAE (the paper tunes α and β on it, Figure 3).
+The protocols themselves (ratios, targets, metrics) are data in
+:mod:`pop_pipeline.regression.protocols`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from pop_pipeline.regression.protocols import PROTOCOLS, RegressionProtocol
+
 SPLITS = ("train", "validation", "test")
 DEFAULT_SPLIT_SEED = 2024
-
-
-@dataclass(frozen=True)
-class RegressionProtocol:
-    """How one paper splits and scores its popularity predictions."""
-
-    name: str  # the protocol's id, used in every table
-    paper: str  # the paper's number in ../shared/papers
-    targets: tuple[str, ...]  # the popularity_targets columns it evaluates
-    metrics: tuple[str, ...]  # the regression metrics of its tables, in the paper's order
-    main_metric: str  # the metric gating champion/challenger
-    ratio: tuple[int, int, int]  # train : validation : test weights
-    chronological_train: bool  # train = the earliest tweets (else a random sample)
-    chronological_rest: bool  # validation before test in time (else a random split of the rest)
-
-
-PROTOCOLS: dict[str, RegressionProtocol] = {
-    protocol.name: protocol
-    for protocol in (
-        RegressionProtocol(
-            "paper001", "001", ("log_retweets", "log_likes"), ("medae", "spearman"), "spearman",
-            (1, 0, 1), chronological_train=False, chronological_rest=False,
-        ),
-        RegressionProtocol(
-            "paper002", "002", ("popularity_score",), ("mse", "mae"), "mse",
-            (7, 1, 2), chronological_train=True, chronological_rest=False,
-        ),
-        RegressionProtocol(
-            "paper004", "004", ("popularity_score",), ("mae", "spearman"), "mae",
-            (8, 1, 1), chronological_train=True, chronological_rest=True,
-        ),
-    )
-}  # fmt: skip
 
 
 def regression_splits(

@@ -4,9 +4,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from pop_pipeline.ml.metrics.oracle_normalised import oracle_normalised
 from pop_pipeline.ml.metrics.ranking import (
     RANKING_METRICS,
-    oracle_normalised,
     per_user_ranking_metrics,
     ranking_metrics,
 )

@@ -3,10 +3,10 @@ import math
 import numpy as np
 import pytest
 
+from pop_pipeline.ml.metrics.oracle_normalised import oracle_normalised
 from pop_pipeline.ml.metrics.regression import (
     REGRESSION_METRICS,
     average_ranks,
-    oracle_normalised,
     regression_metric,
     regression_metrics,
 )
