@@ -39,7 +39,7 @@ from pop_pipeline.registry.publish import log_clip_encoder, publish_ranking_mode
 from pop_pipeline.regression.publish import publish_regression_model
 from pop_pipeline.regression.pyfunc import RegressionPyfunc
 from pop_pipeline_tests.ml.torch_threads import single_torch_thread  # noqa: F401
-from pop_pipeline_tests.registry import regression_fixtures as fx
+from pop_pipeline_tests.regression import regression_fixtures as fx
 
 USERS = ["u0", "u1"]
 CLIP_DIM, PATCH_DIM, GRID = 128, 128, 8  # the tiny in-domain CLIP's widths

@@ -17,7 +17,7 @@ from pop_pipeline.ranking.pyfunc import AmnlPyfunc
 from pop_pipeline.registry.model_code import model_code_path
 from pop_pipeline.registry.publish import publish_ranking_model
 from pop_pipeline_tests.pop_cli import run_pop_cli
-from pop_pipeline_tests.registry import regression_fixtures as fx
+from pop_pipeline_tests.regression import regression_fixtures as fx
 
 
 def _tweet(tweet_id: str, key: str) -> str:

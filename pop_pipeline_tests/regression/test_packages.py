@@ -11,7 +11,7 @@ from pop_pipeline.regression.data.feature_sources import TweetEmbeddingTable
 from pop_pipeline.regression.data.new_tweet_inputs import StoredRegressionHistory
 from pop_pipeline.regression.model_input import DUPLICATE_TWEET
 from pop_pipeline.regression.packages import RegressionPackage, training_hours_elapsed
-from pop_pipeline_tests.registry import regression_fixtures as fx
+from pop_pipeline_tests.regression import regression_fixtures as fx
 
 
 @pytest.fixture(scope="module")

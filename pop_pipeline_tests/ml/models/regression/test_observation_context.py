@@ -7,7 +7,7 @@ from pop_pipeline.ml.models.regression.dsn import DSN, DSN_INPUTS, dsn_config
 from pop_pipeline.ml.models.regression.observation_context import ObservationContext
 from pop_pipeline.ml.models.regression.regression_inputs import SIDE_FEATURES
 from pop_pipeline.ml.models.regression.uhan import UHAN, uhan_config
-from pop_pipeline_tests.ml.models import test_dsn, test_uhan
+from pop_pipeline_tests.ml.models.regression import test_dsn, test_uhan
 
 
 def test_least_squares_recovers_an_exact_linear_residual() -> None:

@@ -14,7 +14,7 @@ from pop_pipeline.ml.clip.architectures import IN_DOMAIN_MODEL
 from pop_pipeline.ml.clip.factory import create_clip
 from pop_pipeline.ranking import pyfunc as pyfuncs
 from pop_pipeline.ranking.model_output import RANKING_OUTPUT_COLUMNS
-from pop_pipeline_tests.registry import regression_fixtures as fx
+from pop_pipeline_tests.regression import regression_fixtures as fx
 
 
 class _Recorder:

@@ -9,7 +9,7 @@ from mlflow.tracking import MlflowClient
 from pop_pipeline.regression.packages import REGRESSION_TASK, TASK_TAG
 from pop_pipeline.regression.publish import publish_regression_model
 from pop_pipeline.regression.pyfunc import RegressionPyfunc, predict_rows
-from pop_pipeline_tests.registry import regression_fixtures as fx
+from pop_pipeline_tests.regression import regression_fixtures as fx
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from pop_pipeline.regression.fit.baselines import (
     make_baseline,
 )
 from pop_pipeline.regression.fit.torch_models import fit_baseline_regression
-from pop_pipeline_tests.training.regression_toy import toy_data
+from pop_pipeline_tests.regression.fit.regression_toy import toy_data
 
 
 @pytest.mark.parametrize("name", sorted(BASELINES))

@@ -18,7 +18,7 @@ from pop_pipeline.regression.data.new_tweet_inputs import (
 )
 from pop_pipeline.regression.data.tweets import REGRESSION_TWEET_COLUMNS
 from pop_pipeline.regression.data.vocabularies import fit_regression_vocabularies
-from pop_pipeline_tests.registry.regression_fixtures import USERS, stored_tweets
+from pop_pipeline_tests.regression.regression_fixtures import USERS, stored_tweets
 
 
 def _history(dim: int) -> StoredRegressionHistory:

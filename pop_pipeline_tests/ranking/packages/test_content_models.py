@@ -17,9 +17,9 @@ from pop_pipeline.ranking.fit.content_trainers import (
 from pop_pipeline.ranking.fit.trainers import train_amnl_plus
 from pop_pipeline.ranking.packages import content_models as packages
 from pop_pipeline_tests.ml.torch_threads import single_torch_thread  # noqa: F401
-from pop_pipeline_tests.training.test_amnl_plus_trainer import PARAMS as AMNL_PLUS_PARAMS
-from pop_pipeline_tests.training.test_amnl_plus_trainer import ranking_data as amnl_plus_data
-from pop_pipeline_tests.training.test_content_trainers import (
+from pop_pipeline_tests.ranking.fit.test_amnl_plus_trainer import PARAMS as AMNL_PLUS_PARAMS
+from pop_pipeline_tests.ranking.fit.test_amnl_plus_trainer import ranking_data as amnl_plus_data
+from pop_pipeline_tests.ranking.fit.test_content_trainers import (
     N_TWEETS,
     N_USERS,
     two_taste_data,

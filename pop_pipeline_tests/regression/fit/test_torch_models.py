@@ -13,7 +13,7 @@ from pop_pipeline.regression.fit.torch_models import (
     hybrid_cnn_builder,
     uhan_builder,
 )
-from pop_pipeline_tests.training.regression_toy import toy_data
+from pop_pipeline_tests.regression.fit.regression_toy import toy_data
 
 SMALL = dict(word_dim=8, hidden_dim=8, user_dim=8, attention_dim=8, head_dim=8)
 
