@@ -5,7 +5,7 @@ Usage:
         [--fraction 0.8] [--set epochs=5 --set rnn_dim=128 ...]
 
 ``DIR`` is a ``POP_HOME`` where ``pop run`` has materialized the graph (DuckDB tables, feature
-shards). The model's spec (``defs/training/model_specs.py``) gives the fit function and the
+shards). The model's spec (``defs/ranking/model_specs.py``) gives the fit function and the
 defaults; ``--set`` overrides a run-config field. Prints the training time, the per-epoch loss
 and the protocol's test metrics, so per-model defaults can be chosen with evidence.
 """

@@ -28,8 +28,7 @@ from pop_pipeline.ranking.model_output import (
     score_readable,
     unreadable_photos,
 )
-from pop_pipeline.ranking.packages import amnl_bpr_popularity as model_packages
-from pop_pipeline.ranking.packages import content_models as content_model_packages
+from pop_pipeline.ranking.packages import amnl_bpr_popularity, content_models
 from pop_pipeline.registry.clip_package import load_clip
 from pop_pipeline.registry.model_code import PACKAGE_ARTIFACT
 
@@ -69,11 +68,11 @@ class AmnlPyfunc(_ClipRankingPyfunc):
     """AMNL (and its ablations) with its CLIP: encodes photo and text, then scores."""
 
     def load_package(self, folder: Path) -> None:
-        self.amnl = model_packages.AmnlPackage.load(folder)
+        self.amnl = amnl_bpr_popularity.AmnlPackage.load(folder)
         self.amnl.model.to(self.clip.device)
 
     def score_frame(self, frame: pd.DataFrame) -> RowScores:
-        features = model_packages.encode_tweet_features(self.clip, frame)
+        features = amnl_bpr_popularity.encode_tweet_features(self.clip, frame)
         return score_readable(
             len(frame),
             unreadable_photos(frame["media_uri"], features.failed),
@@ -88,14 +87,14 @@ class AmnlPlusPyfunc(_ClipRankingPyfunc):
     """AMNL+ (and its ablations): patch grid and sentence features of each distinct tweet."""
 
     def load_package(self, folder: Path) -> None:
-        self.amnl_plus = content_model_packages.AmnlPlusPackage.load(folder)
+        self.amnl_plus = content_models.AmnlPlusPackage.load(folder)
         self.amnl_plus.model.to(self.clip.device)
 
     def score_frame(self, frame: pd.DataFrame) -> RowScores:
         from pop_pipeline.ml.clip.patch_features import encode_image_patches
         from pop_pipeline.ml.clip.sentence_features import encode_tweet_sentences
 
-        rows, tweets = content_model_packages.distinct_tweet_rows(frame)
+        rows, tweets = content_models.distinct_tweet_rows(frame)
         patches = encode_image_patches(self.clip, list(tweets["media_uri"]))
         skipped_tweets = unreadable_photos(tweets["media_uri"], patches.failed)
         kept, position = readable_tweet_index(len(tweets), skipped_tweets)
@@ -122,11 +121,11 @@ class VbprPyfunc(_ClipRankingPyfunc):
     """VBPR: tweet factors for tweets seen in training, visual factors from the CLIP image."""
 
     def load_package(self, folder: Path) -> None:
-        self.vbpr = content_model_packages.load_vbpr(folder)
+        self.vbpr = content_models.load_vbpr(folder)
         self.vbpr.model.to(self.clip.device)
 
     def score_frame(self, frame: pd.DataFrame) -> RowScores:
-        features = model_packages.encode_tweet_features(self.clip, frame)
+        features = amnl_bpr_popularity.encode_tweet_features(self.clip, frame)
         return score_readable(
             len(frame),
             unreadable_photos(frame["media_uri"], features.failed),
@@ -143,11 +142,11 @@ class CitingPyfunc(_ClipRankingPyfunc):
     """The CITING stand-in: user factors times mapped image and text embeddings."""
 
     def load_package(self, folder: Path) -> None:
-        self.citing = content_model_packages.load_citing(folder)
+        self.citing = content_models.load_citing(folder)
         self.citing.model.to(self.clip.device)
 
     def score_frame(self, frame: pd.DataFrame) -> RowScores:
-        features = model_packages.encode_tweet_features(self.clip, frame)
+        features = amnl_bpr_popularity.encode_tweet_features(self.clip, frame)
         return score_readable(
             len(frame),
             unreadable_photos(frame["media_uri"], features.failed),
@@ -164,11 +163,11 @@ class DSemprePyfunc(_ClipRankingPyfunc):
     """D-Sempre: the user's bag of profile clusters and the post's image and text."""
 
     def load_package(self, folder: Path) -> None:
-        self.dsempre = content_model_packages.load_dsempre(folder)
+        self.dsempre = content_models.load_dsempre(folder)
         self.dsempre.model.to(self.clip.device)
 
     def score_frame(self, frame: pd.DataFrame) -> RowScores:
-        features = model_packages.encode_tweet_features(self.clip, frame)
+        features = amnl_bpr_popularity.encode_tweet_features(self.clip, frame)
         return score_readable(
             len(frame),
             unreadable_photos(frame["media_uri"], features.failed),
@@ -185,7 +184,7 @@ class BprPyfunc(_RankingPyfunc):
     """BPR matrix factorisation: scores by user and tweet id (unseen tweets score 0)."""
 
     def load_context(self, context: Any) -> None:
-        self.bpr = model_packages.BprPackage.load(self._folder(context))
+        self.bpr = amnl_bpr_popularity.BprPackage.load(self._folder(context))
 
     def score_frame(self, frame: pd.DataFrame) -> RowScores:
         return RowScores(self.bpr.score(frame["user_id"], frame["tweet_id"]))
@@ -198,7 +197,7 @@ class PopularityPyfunc(_RankingPyfunc):
     """Training retweet counts, with the author's mean for unseen tweets."""
 
     def load_context(self, context: Any) -> None:
-        self.ranker = model_packages.load_popularity(self._folder(context))
+        self.ranker = amnl_bpr_popularity.load_popularity(self._folder(context))
 
     def score_frame(self, frame: pd.DataFrame) -> RowScores:
         return RowScores(self.ranker.score(frame["tweet_id"], frame["author_id"]))

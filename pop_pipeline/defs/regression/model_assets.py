@@ -1,8 +1,9 @@
 """Trained popularity-regression models: one asset per spec of ``model_specs``, one factory.
 
 Each asset trains its model once per (protocol, target) its config covers, logs each as its
-own MLflow run through the registry's :func:`publish_regression_model`, stores the test
-predictions in ``regression_predictions`` (model, protocol, target, tweet_id, prediction) for
+own MLflow run through :func:`~pop_pipeline.regression.publish.publish_regression_model`,
+stores the test predictions in ``regression_predictions`` (model, protocol, target, tweet_id,
+prediction) for
 ``regression_metrics``, and registers the home run as a new version of ``pop-<model>``
 through the champion/challenger gate on the protocol's main metric.
 """

@@ -40,7 +40,7 @@ class TweetFeatures:
 
 
 def encode_tweet_features(bundle: ClipBundle, frame: pd.DataFrame) -> TweetFeatures:
-    """Encode the photos and texts of ranking-input rows (see ``ranking_input``).
+    """Encode the photos and texts of ranking-input rows (see ``ranking.model_input``).
 
     A photo that cannot be read leaves a NaN image row and an entry in ``failed``; the
     callers score the other rows (:func:`pop_pipeline.ranking.model_output.score_readable`).

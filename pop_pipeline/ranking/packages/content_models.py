@@ -1,4 +1,4 @@
-"""Model packages of AMNL+, VBPR, the CITING stand-in and D-Sempre (beside ``model_packages``).
+"""Model packages of AMNL+, VBPR, the CITING stand-in and D-Sempre (beside ``amnl_bpr_popularity``).
 
 A package is a folder: ``<model>.safetensors`` (the ``state_dict``, plus any array the model
 needs to score, such as D-Sempre's user bags) and ``<model>.json`` (the model config and the id

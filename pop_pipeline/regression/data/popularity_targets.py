@@ -55,7 +55,7 @@ class PopularityTarget:
 
     name: str  # the column of :func:`popularity_targets` models regress on
     oracle_column: str  # the WorldOracle.expected_popularity column on the same scale
-    papers: tuple[str, ...]  # the protocols (regression_splits.PROTOCOLS) evaluating it
+    papers: tuple[str, ...]  # the protocols (regression.protocols.PROTOCOLS) evaluating it
 
 
 POPULARITY_TARGETS: dict[str, PopularityTarget] = {

@@ -58,7 +58,7 @@ SPLIT_ORDER = ("train", "validation", "test")
 class RegressionTrainingData:
     """Everything a model of one protocol and target trains and is tested on."""
 
-    protocol: str  # regression_splits.PROTOCOLS key
+    protocol: str  # a regression.protocols.PROTOCOLS key
     target: str  # popularity_targets column the model regresses on
     tweets: pd.DataFrame  # regression tweet frame of every tweet (REGRESSION_TWEET_COLUMNS)
     targets: pd.Series  # the target, indexed by tweet_id (str)
