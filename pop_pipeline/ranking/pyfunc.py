@@ -15,8 +15,8 @@ from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
-import mlflow
 import pandas as pd
+from mlflow.pyfunc import PythonModel
 
 import pop_pipeline.settings  # noqa: F401  (telemetry off in serving processes too)
 from pop_pipeline.ranking.model_input import ranking_input_frame
@@ -33,7 +33,7 @@ from pop_pipeline.registry.clip_package import load_clip
 from pop_pipeline.registry.model_code import PACKAGE_ARTIFACT
 
 
-class _RankingPyfunc(mlflow.pyfunc.PythonModel):
+class _RankingPyfunc(PythonModel):
     def _folder(self, context: Any) -> Path:
         return Path(context.artifacts[PACKAGE_ARTIFACT])
 

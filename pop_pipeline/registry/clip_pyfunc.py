@@ -5,15 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import mlflow
 import pandas as pd
+from mlflow.pyfunc import PythonModel
 
 import pop_pipeline.settings  # noqa: F401  (telemetry off in serving processes too)
 from pop_pipeline.registry.clip_package import load_clip
 from pop_pipeline.registry.model_code import PACKAGE_ARTIFACT
 
 
-class ClipEncoderPyfunc(mlflow.pyfunc.PythonModel):
+class ClipEncoderPyfunc(PythonModel):
     """The in-domain CLIP as a registered model: input ``media_uri`` and/or ``text`` columns,
     output the unit image and text embeddings as lists."""
 

@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 import numpy as np
 import pandas as pd
 from mlflow.models import ModelSignature
-from mlflow.types import ColSpec, ParamSchema, ParamSpec, Schema
+from mlflow.types import ColSpec, ParamSchema, ParamSpec, Schema, TensorSpec
 
 from pop_pipeline.regression.data.vocabularies import CATEGORY_LEVELS
 
@@ -89,7 +89,7 @@ def parse_observed_at(value: object) -> datetime:
 def regression_signature() -> ModelSignature:
     """The registered regression models' signature: the input columns (category levels
     optional), the output columns and the ``observed_at`` parameter."""
-    inputs = [
+    inputs: list[ColSpec | TensorSpec] = [
         ColSpec("string", "tweet_id"),
         ColSpec("string", "author_id"),
         ColSpec("string", "created_at"),
@@ -98,7 +98,7 @@ def regression_signature() -> ModelSignature:
         ColSpec("long", "author_followers_count"),
         *(ColSpec("string", level, required=False) for level in OPTIONAL_INPUT_COLUMNS),
     ]
-    outputs = [
+    outputs: list[ColSpec | TensorSpec] = [
         ColSpec("string", "tweet_id"),
         ColSpec("double", "prediction"),
         ColSpec("string", "reason"),

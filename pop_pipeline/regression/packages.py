@@ -316,7 +316,7 @@ def torch_estimator_spec(model: torch.nn.Module) -> dict[str, Any]:
     name = type(model).__name__
     if name not in TORCH_ESTIMATORS:
         raise ValueError(f"no package support for {name}; known: {sorted(TORCH_ESTIMATORS)}")
-    return {"class": name, "config": asdict(model.config)}  # type: ignore[arg-type]
+    return {"class": name, "config": asdict(model.config)}  # type: ignore[call-overload]
 
 
 def _json_ready(value: Any) -> Any:

@@ -14,9 +14,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import mlflow
 import numpy as np
 import pandas as pd
+from mlflow.pyfunc import PythonModel
 
 import pop_pipeline.settings  # noqa: F401  (telemetry off in serving processes too)
 from pop_pipeline.registry.model_code import PACKAGE_ARTIFACT
@@ -30,7 +30,7 @@ from pop_pipeline.regression.model_input import (
 from pop_pipeline.regression.packages import RegressionPackage
 
 
-class RegressionPyfunc(mlflow.pyfunc.PythonModel):
+class RegressionPyfunc(PythonModel):
     """A regression package as a registered model: raw tweets in, one prediction per row out."""
 
     package: RegressionPackage

@@ -180,7 +180,7 @@ def fit_torch_regression(
     train_mean = float(train_y.mean())
     seed_everything(training.seed)  # the initial weights, not only the training order
     model = build(data, train_inputs.tensors, train_mean)
-    if tuple(model.required_inputs) != tuple(required_inputs):
+    if tuple(model.required_inputs) != tuple(required_inputs):  # type: ignore[arg-type]
         raise ValueError(f"model reads {model.required_inputs}, inputs built {required_inputs}")
     context = getattr(model, "context", None)
     if isinstance(context, ObservationContext):  # start from the linear fit of the context
@@ -203,7 +203,7 @@ def fit_torch_regression(
     model.to("cpu").eval()
     return FittedRegression(
         estimator=model,
-        estimator_spec={"class": type(model).__name__, "config": asdict(model.config)},
+        estimator_spec={"class": type(model).__name__, "config": asdict(model.config)},  # type: ignore[call-overload]
         required_inputs=tuple(required_inputs),
         feature_config=config,
         test_tweet_ids=list(test_inputs.tweet_ids),
