@@ -34,6 +34,7 @@ from pop_pipeline.ranking.fit.content_trainers import TrainedCiting, TrainedDSem
 from pop_pipeline.ranking.model_input import ranking_input_frame
 from pop_pipeline.ranking.packages import amnl_bpr_popularity as model_packages
 from pop_pipeline.ranking.packages import content_models as content
+from pop_pipeline.registry.clip_pyfunc import ClipEncoderPyfunc
 from pop_pipeline.registry.model_code import CODE_DIR, MODEL_CODE_FILES, model_code_path
 from pop_pipeline.registry.publish import log_clip_encoder, publish_ranking_model
 from pop_pipeline.regression.publish import publish_regression_model
@@ -298,7 +299,7 @@ def test_the_clip_encoder_loads_without_unpickling(tracking, clip_dir, media, no
 
     loaded = mlflow.pyfunc.load_model(model_uri)
 
-    assert type(loaded.unwrap_python_model()) is pyfuncs.ClipEncoderPyfunc
+    assert type(loaded.unwrap_python_model()) is ClipEncoderPyfunc
     photo = fx.write_photo(media)
     output = loaded.predict(pd.DataFrame({"media_uri": [str(photo)], "text": ["red cat"]}))
     assert len(output["image_embedding"].iloc[0]) == len(output["text_embedding"].iloc[0])
