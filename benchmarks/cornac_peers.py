@@ -91,7 +91,7 @@ def compare_once(store, protocol, data, test, image_of_test, specs, seed: int) -
     from cornac.data import Dataset, ImageModality
 
     from pop_pipeline.ml.clip.factory import resolve_device
-    from pop_pipeline.training.ranking_models import RankingInputs
+    from pop_pipeline.ranking.fit.model_fits import RankingInputs
 
     rows = []
     for name in ("bpr", "vbpr"):  # ours, with the pipeline's defaults
@@ -141,10 +141,10 @@ def main() -> int:
     args = parser.parse_args()
     os.environ["POP_HOME"] = args.home
 
-    from pop_pipeline.defs.training.model_specs import RANKING_MODEL_SPECS
+    from pop_pipeline.defs.ranking.model_specs import RANKING_MODEL_SPECS
+    from pop_pipeline.ranking.data.ranking_data import dsempre_train_fraction, load_ranking_data
     from pop_pipeline.settings import get_settings
     from pop_pipeline.storage.duckdb_store import DuckDBStore
-    from pop_pipeline.training.ranking_data import dsempre_train_fraction, load_ranking_data
 
     specs = {spec.name: spec for spec in RANKING_MODEL_SPECS}
     store = DuckDBStore(get_settings().duckdb_path)

@@ -40,13 +40,13 @@ def main() -> int:
     args = parser.parse_args()
     os.environ["POP_HOME"] = args.home
 
-    from pop_pipeline.defs.evaluation.assets import world_oracle_scorer
+    from pop_pipeline.defs.evaluation.ranking_metrics import world_oracle_scorer
     from pop_pipeline.ml.clip.factory import resolve_device
     from pop_pipeline.ml.metrics.ranking import ranking_metrics
+    from pop_pipeline.ranking.data.ranking_data import load_ranking_data
+    from pop_pipeline.ranking.fit.content_trainers import VbprTrainingParams, train_vbpr
     from pop_pipeline.settings import get_settings
     from pop_pipeline.storage.duckdb_store import DuckDBStore
-    from pop_pipeline.training.content_trainers import VbprTrainingParams, train_vbpr
-    from pop_pipeline.training.ranking_data import load_ranking_data
     from pop_pipeline.world.oracle import WorldOracle
 
     store = DuckDBStore(get_settings().duckdb_path)

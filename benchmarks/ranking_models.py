@@ -5,7 +5,7 @@ Usage:
         [--fraction 0.8] [--set epochs=5 --set rnn_dim=128 ...]
 
 ``DIR`` is a ``POP_HOME`` where ``pop run`` has materialized the graph (DuckDB tables, feature
-shards). The model's spec (``defs/training/model_specs.py``) gives the fit function and the
+shards). The model's spec (``defs/ranking/model_specs.py``) gives the fit function and the
 defaults; ``--set`` overrides a run-config field. Prints the training time, the per-epoch loss
 and the protocol's test metrics, so per-model defaults can be chosen with evidence.
 """
@@ -34,13 +34,13 @@ def main() -> int:
     args = parser.parse_args()
     os.environ["POP_HOME"] = args.home
 
-    from pop_pipeline.defs.training.model_specs import RANKING_MODEL_SPECS
+    from pop_pipeline.defs.ranking.model_specs import RANKING_MODEL_SPECS
     from pop_pipeline.ml.clip.factory import resolve_device
     from pop_pipeline.ml.metrics.ranking import ranking_metrics
+    from pop_pipeline.ranking.data.ranking_data import dsempre_train_fraction, load_ranking_data
+    from pop_pipeline.ranking.fit.model_fits import RankingInputs
     from pop_pipeline.settings import get_settings
     from pop_pipeline.storage.duckdb_store import DuckDBStore
-    from pop_pipeline.training.ranking_data import dsempre_train_fraction, load_ranking_data
-    from pop_pipeline.training.ranking_models import RankingInputs
 
     spec = {s.name: s for s in RANKING_MODEL_SPECS}[args.model]
     overrides = dict(item.split("=", 1) for item in args.set)

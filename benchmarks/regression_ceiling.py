@@ -178,14 +178,14 @@ def main() -> int:
     args = parser.parse_args()
     os.environ["POP_HOME"] = args.home
 
-    from pop_pipeline.datasets.popularity_targets import POPULARITY_TARGETS
-    from pop_pipeline.datasets.regression_splits import PROTOCOLS
     from pop_pipeline.evaluation.regression_tables import (
         METRIC_LABELS,
         ORACLE,
         RANDOM,
         regression_metrics_table,
     )
+    from pop_pipeline.regression.data.popularity_targets import POPULARITY_TARGETS
+    from pop_pipeline.regression.protocols import PROTOCOLS
     from pop_pipeline.storage.duckdb_store import DuckDBStore
 
     store = DuckDBStore(Path(args.home) / "pop.duckdb")

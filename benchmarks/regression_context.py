@@ -30,10 +30,11 @@ def main() -> int:
     args = parser.parse_args()
     os.environ["POP_HOME"] = args.home
 
-    from pop_pipeline.datasets.regression_splits import PROTOCOLS
-    from pop_pipeline.defs.popularity.model_assets import StoredRegressionData
-    from pop_pipeline.defs.popularity.model_specs import REGRESSION_MODEL_SPECS
-    from pop_pipeline.ml.metrics.regression import oracle_normalised, regression_metrics
+    from pop_pipeline.defs.regression.model_assets import StoredRegressionData
+    from pop_pipeline.defs.regression.model_specs import REGRESSION_MODEL_SPECS
+    from pop_pipeline.ml.metrics.oracle_normalised import oracle_normalised
+    from pop_pipeline.ml.metrics.regression import regression_metrics
+    from pop_pipeline.regression.protocols import PROTOCOLS
     from pop_pipeline.settings import get_settings
     from pop_pipeline.storage.duckdb_store import DuckDBStore
 

@@ -14,10 +14,10 @@ import pytest
 from mlflow.tracking import MlflowClient
 
 from pop_pipeline.pipeline_run import run_pipeline
-from pop_pipeline.scoring.ranking_input import ranking_input_frame
+from pop_pipeline.ranking.data.ranking_data import load_ranking_data
+from pop_pipeline.ranking.model_input import ranking_input_frame
 from pop_pipeline.settings import get_settings
 from pop_pipeline.storage.duckdb_store import DuckDBStore
-from pop_pipeline.training.ranking_data import load_ranking_data
 from pop_pipeline_tests.lineage_runs import (
     FAST_RUN_CONFIG,
     LINEAGE_ASSETS,
@@ -592,8 +592,8 @@ def test_predict_command_predicts_popularity_of_new_tweets_with_regression_model
     assert sorted(predicted["tweet_id"]) == sorted(f"9{t}" for t in chosen["tweet_id"])
     assert np.isfinite(predicted["prediction"]).all()
 
+    from pop_pipeline.regression.model_input import regression_input_frame
     from pop_pipeline.scoring.prediction_input import read_prediction_input
-    from pop_pipeline.scoring.regression_input import regression_input_frame
 
     model = mlflow.pyfunc.load_model(f"models:/pop-{model_name}@champion")
     tweets = regression_input_frame(read_prediction_input(tmp_path / "input.jsonl").tweets)

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
-from pop_pipeline.ml.metrics.regression import oracle_normalised
+from pop_pipeline.ml.metrics.oracle_normalised import oracle_normalised
 
 RANDOM = "random"
 ORACLE = "oracle"

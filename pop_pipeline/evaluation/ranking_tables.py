@@ -23,11 +23,10 @@ from pop_pipeline.ml.metrics.ranking import (
     DSEMPRE_METRICS,
     ranking_metrics,
 )
+from pop_pipeline.ranking.protocols import AMNL_PROTOCOL, DSEMPRE_PROTOCOL
 
 TASK = "retweet_ranking"
-PROTOCOL = "amnl"
-DSEMPRE_PROTOCOL = "dsempre"
-PROTOCOL_METRICS = {PROTOCOL: AMNL_METRICS, DSEMPRE_PROTOCOL: DSEMPRE_METRICS}
+PROTOCOL_METRICS = {AMNL_PROTOCOL: AMNL_METRICS, DSEMPRE_PROTOCOL: DSEMPRE_METRICS}
 METRIC_LABELS = {
     "p@1": "P@1",
     "p@3": "P@3",
@@ -49,7 +48,7 @@ def ranking_metrics_table(
     *,
     train_fraction: float,
     metrics: Sequence[str] = AMNL_METRICS,
-    protocol: str = PROTOCOL,
+    protocol: str = AMNL_PROTOCOL,
 ) -> pd.DataFrame:
     """Long table (model, task, protocol, train_fraction, metric, value, normalised).
 

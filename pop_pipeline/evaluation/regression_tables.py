@@ -18,9 +18,9 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from pop_pipeline.datasets.regression_splits import PROTOCOLS
 from pop_pipeline.evaluation.metrics_tables import ORACLE, RANDOM, long_rows, metrics_markdown
 from pop_pipeline.ml.metrics.regression import regression_metrics
+from pop_pipeline.regression.protocols import PROTOCOLS
 
 TASK = "popularity_regression"
 METRIC_LABELS = {"medae": "MedAE", "spearman": "Spearman", "mse": "MSE", "mae": "MAE"}

@@ -1,7 +1,7 @@
 """Log a trained model to MLflow as one run and register it through the gate.
 
 :func:`publish_model` is the run every published model gets; :func:`publish_ranking_model`
-gates on the test AUC, the regression models (:mod:`pop_pipeline.registry.regression_packages`)
+gates on the test AUC, the regression models (:mod:`pop_pipeline.regression.packages`)
 on their protocol's main metric. Models are logged from code
 (:mod:`pop_pipeline.registry.model_code`): the pyfunc is a Python file, its weights and
 parameters the ``package`` artifact, so loading one never unpickles anything.
@@ -17,9 +17,9 @@ import mlflow
 import pandas as pd
 from mlflow.models import ModelSignature, infer_signature
 
+from pop_pipeline.registry.clip_pyfunc import ClipEncoderPyfunc
 from pop_pipeline.registry.gate import GateDecision, register_with_gate
-from pop_pipeline.registry.model_code import model_code_path
-from pop_pipeline.registry.pyfunc_models import PACKAGE_ARTIFACT, ClipEncoderPyfunc
+from pop_pipeline.registry.model_code import PACKAGE_ARTIFACT, model_code_path
 from pop_pipeline.registry.run_tags import code_version, pip_requirements
 
 GATE_METRIC = "auc"

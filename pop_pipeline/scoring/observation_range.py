@@ -13,7 +13,7 @@ from datetime import datetime
 
 import pandas as pd
 
-from pop_pipeline.datasets.new_tweet_regression_inputs import naive_utc
+from pop_pipeline.regression.data.new_tweet_inputs import naive_utc
 
 FAR_MARGIN = 0.1  # a tenth of the training range's width on either side is still "near"
 SHOWN_IDS = 5  # tweet ids named in the warning; the rest are counted

@@ -2,7 +2,7 @@
 
 A ranking model scores every tweet for each of ``--users``: ``{"user_id", "tweet_id",
 "score"}`` per line. A regression model (its pyfunc is a
-:class:`~pop_pipeline.registry.regression_pyfunc.RegressionPyfunc`; its run and version carry
+:class:`~pop_pipeline.regression.pyfunc.RegressionPyfunc`; its run and version carry
 ``pop.task=regression``) predicts each tweet's popularity target as of ``--observed-at``
 (default: now, UTC): ``{"tweet_id", "prediction", "target", "model"}`` per line.
 
@@ -27,13 +27,13 @@ import numpy as np
 import pandas as pd
 
 from pop_pipeline.operations.home_relocation import adopt_home
+from pop_pipeline.ranking.model_input import ranking_input_frame
 from pop_pipeline.scoring.model_reference import load_model, registered_name
 from pop_pipeline.scoring.prediction_input import (
     PredictionInput,
     read_prediction_input,
     skipped_line,
 )
-from pop_pipeline.scoring.ranking_input import ranking_input_frame
 from pop_pipeline.settings import get_settings
 from pop_pipeline.usage_error import UsageError
 
@@ -61,7 +61,7 @@ def parse_observed_at_option(observed_at: str | None) -> datetime:
     Raises:
         UsageError: not an ISO 8601 time.
     """
-    from pop_pipeline.scoring.regression_input import parse_observed_at
+    from pop_pipeline.regression.model_input import parse_observed_at
 
     try:
         return parse_observed_at(observed_at)
@@ -105,7 +105,7 @@ def predict_file(
         print(f"no scorable tweet in {input_path}", file=sys.stderr)
         return 1
     loaded = load_model(model, tracking_uri)
-    from pop_pipeline.registry.regression_pyfunc import RegressionPyfunc
+    from pop_pipeline.regression.pyfunc import RegressionPyfunc
 
     python_model = _python_model(loaded)
     if isinstance(python_model, RegressionPyfunc):
@@ -180,8 +180,8 @@ def _predict_regression(
     output: Path | None,
     moment: datetime,
 ) -> int:
+    from pop_pipeline.regression.model_input import OBSERVED_AT_PARAM, regression_input_frame
     from pop_pipeline.scoring.observation_range import far_outside, range_warning
-    from pop_pipeline.scoring.regression_input import OBSERVED_AT_PARAM, regression_input_frame
 
     package = python_model.package  # type: ignore[attr-defined]
     frame = regression_input_frame(parsed.tweets)

@@ -28,8 +28,8 @@ import pandas as pd
 import pytest
 from mlflow.tracking import MlflowClient
 
+from pop_pipeline.ranking.data.ranking_data import load_ranking_data
 from pop_pipeline.storage.duckdb_store import DuckDBStore
-from pop_pipeline.training.ranking_data import load_ranking_data
 from pop_pipeline_tests.servers.mlflow_server import mlflow_server
 from pop_pipeline_tests.servers.ports import free_port, wait_for_http
 from pop_pipeline_tests.servers.postgres import postgres_available, postgres_server

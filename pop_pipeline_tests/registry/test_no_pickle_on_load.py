@@ -22,24 +22,25 @@ import torch
 import yaml
 
 from pop_pipeline.ml.features.semantic_clusters import SemanticClusters
-from pop_pipeline.ml.models.amnl import AMNL, AMNLConfig
-from pop_pipeline.ml.models.amnl_plus import AMNLPlus, AMNLPlusConfig
-from pop_pipeline.ml.models.bpr import BPR, BPRConfig
-from pop_pipeline.ml.models.citing import Citing, CitingConfig
-from pop_pipeline.ml.models.dsempre import DSempre, DSempreConfig
-from pop_pipeline.ml.models.popularity import PopularityRanker
-from pop_pipeline.ml.models.vbpr import VBPR, VBPRConfig
-from pop_pipeline.registry import content_model_packages as content
-from pop_pipeline.registry import model_packages
-from pop_pipeline.registry import pyfunc_models as pyfuncs
+from pop_pipeline.ml.models.ranking.amnl import AMNL, AMNLConfig
+from pop_pipeline.ml.models.ranking.amnl_plus import AMNLPlus, AMNLPlusConfig
+from pop_pipeline.ml.models.ranking.bpr import BPR, BPRConfig
+from pop_pipeline.ml.models.ranking.citing import Citing, CitingConfig
+from pop_pipeline.ml.models.ranking.dsempre import DSempre, DSempreConfig
+from pop_pipeline.ml.models.ranking.popularity_baseline import PopularityRanker
+from pop_pipeline.ml.models.ranking.vbpr import VBPR, VBPRConfig
+from pop_pipeline.ranking import pyfunc as pyfuncs
+from pop_pipeline.ranking.fit.content_trainers import TrainedCiting, TrainedDSempre, TrainedVbpr
+from pop_pipeline.ranking.model_input import ranking_input_frame
+from pop_pipeline.ranking.packages import amnl_bpr_popularity as model_packages
+from pop_pipeline.ranking.packages import content_models as content
+from pop_pipeline.registry.clip_pyfunc import ClipEncoderPyfunc
 from pop_pipeline.registry.model_code import CODE_DIR, MODEL_CODE_FILES, model_code_path
 from pop_pipeline.registry.publish import log_clip_encoder, publish_ranking_model
-from pop_pipeline.registry.regression_packages import publish_regression_model
-from pop_pipeline.registry.regression_pyfunc import RegressionPyfunc
-from pop_pipeline.scoring.ranking_input import ranking_input_frame
-from pop_pipeline.training.content_trainers import TrainedCiting, TrainedDSempre, TrainedVbpr
+from pop_pipeline.regression.publish import publish_regression_model
+from pop_pipeline.regression.pyfunc import RegressionPyfunc
 from pop_pipeline_tests.ml.torch_threads import single_torch_thread  # noqa: F401
-from pop_pipeline_tests.registry import regression_fixtures as fx
+from pop_pipeline_tests.regression import regression_fixtures as fx
 
 USERS = ["u0", "u1"]
 CLIP_DIM, PATCH_DIM, GRID = 128, 128, 8  # the tiny in-domain CLIP's widths
@@ -298,7 +299,7 @@ def test_the_clip_encoder_loads_without_unpickling(tracking, clip_dir, media, no
 
     loaded = mlflow.pyfunc.load_model(model_uri)
 
-    assert type(loaded.unwrap_python_model()) is pyfuncs.ClipEncoderPyfunc
+    assert type(loaded.unwrap_python_model()) is ClipEncoderPyfunc
     photo = fx.write_photo(media)
     output = loaded.predict(pd.DataFrame({"media_uri": [str(photo)], "text": ["red cat"]}))
     assert len(output["image_embedding"].iloc[0]) == len(output["text_embedding"].iloc[0])

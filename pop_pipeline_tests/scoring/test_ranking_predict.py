@@ -10,14 +10,14 @@ import pandas as pd
 import pytest
 import torch
 
-from pop_pipeline.ml.models.amnl import AMNL, AMNLConfig, pad_followees
+from pop_pipeline.ml.models.ranking.amnl import AMNL, AMNLConfig, pad_followees
+from pop_pipeline.ranking.model_input import ranking_input_frame
+from pop_pipeline.ranking.packages.amnl_bpr_popularity import AmnlPackage
+from pop_pipeline.ranking.pyfunc import AmnlPyfunc
 from pop_pipeline.registry.model_code import model_code_path
-from pop_pipeline.registry.model_packages import AmnlPackage
 from pop_pipeline.registry.publish import publish_ranking_model
-from pop_pipeline.registry.pyfunc_models import AmnlPyfunc
-from pop_pipeline.scoring.ranking_input import ranking_input_frame
 from pop_pipeline_tests.pop_cli import run_pop_cli
-from pop_pipeline_tests.registry import regression_fixtures as fx
+from pop_pipeline_tests.regression import regression_fixtures as fx
 
 
 def _tweet(tweet_id: str, key: str) -> str:

@@ -7,11 +7,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pop_pipeline.registry.regression_packages import publish_regression_model
+from pop_pipeline.regression.publish import publish_regression_model
 from pop_pipeline.scoring.prediction_input import read_prediction_input
 from pop_pipeline.usage_error import UsageError
 from pop_pipeline_tests.pop_cli import run_pop_cli
-from pop_pipeline_tests.registry import regression_fixtures as fx
+from pop_pipeline_tests.regression import regression_fixtures as fx
 
 
 def _tweet(tweet_id: str, author: str, created_at: str, text: str, key: str, **extra) -> str:

@@ -20,8 +20,8 @@ from pop_pipeline.defs.resources import ArtifactsResource, DuckDBResource
 from pop_pipeline.ml.clip.feature_files import write_feature_shards
 from pop_pipeline.ml.clip.patch_features import encode_image_patches
 from pop_pipeline.ml.clip.sentence_features import encode_tweet_sentences
-from pop_pipeline.registry.model_packages import load_clip
-from pop_pipeline.training.ranking_models import PATCH_INDEX_TABLE, SENTENCE_INDEX_TABLE
+from pop_pipeline.registry.clip_package import load_clip
+from pop_pipeline.storage.embedding_tables import PATCH_INDEX_TABLE, SENTENCE_INDEX_TABLE
 
 
 class FeatureShardConfig(dg.Config):

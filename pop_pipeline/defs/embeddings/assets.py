@@ -9,7 +9,6 @@ import dagster as dg
 import mlflow
 import pandas as pd
 
-from pop_pipeline.datasets.chronological_splits import train_cutoff
 from pop_pipeline.defs.gpu import GPU_OP_TAGS
 from pop_pipeline.defs.progress import progress_logger
 from pop_pipeline.defs.resources import ArtifactsResource, DuckDBResource, MlflowResource
@@ -17,7 +16,8 @@ from pop_pipeline.ml.clip.architectures import IN_DOMAIN_MODEL
 from pop_pipeline.ml.clip.contrastive_training import ContrastiveTrainingConfig, train_contrastive
 from pop_pipeline.ml.clip.encoding import encode_images, encode_texts
 from pop_pipeline.ml.clip.factory import create_clip
-from pop_pipeline.registry.model_packages import load_clip, save_clip
+from pop_pipeline.ranking.data.chronological_splits import train_cutoff
+from pop_pipeline.registry.clip_package import load_clip, save_clip
 from pop_pipeline.registry.publish import log_clip_encoder
 from pop_pipeline.registry.run_tags import code_version, frame_fingerprint
 

@@ -19,8 +19,8 @@ from pop_pipeline.defs.progress import progress_logger
 from pop_pipeline.defs.resources import DuckDBResource
 from pop_pipeline.ml.clip.encoding import encode_texts
 from pop_pipeline.ml.features.semantic_clusters import profile_phrases
-from pop_pipeline.registry.model_packages import load_clip
-from pop_pipeline.training.ranking_models import PROFILE_TABLE
+from pop_pipeline.registry.clip_package import load_clip
+from pop_pipeline.storage.embedding_tables import PROFILE_TABLE
 
 
 class ProfileEmbeddingConfig(dg.Config):

@@ -3,16 +3,14 @@
 import dagster as dg
 import pandas as pd
 
-from pop_pipeline.datasets.chronological_splits import (
-    AMNL_TRAIN_FRACTIONS,
-    chronological_retweet_splits,
-)
-from pop_pipeline.datasets.hybrid_cnn_filters import (
+from pop_pipeline.defs.resources import DuckDBResource
+from pop_pipeline.filtering.hybrid_cnn_filters import (
     FilterThresholds,
     filter_image_retweets,
     filter_image_tweets,
 )
-from pop_pipeline.defs.resources import DuckDBResource
+from pop_pipeline.ranking.data.chronological_splits import chronological_retweet_splits
+from pop_pipeline.ranking.protocols import AMNL_TRAIN_FRACTIONS
 
 FILTERED_GROUP = "filtered"
 

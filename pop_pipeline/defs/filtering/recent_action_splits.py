@@ -2,9 +2,9 @@
 
 import dagster as dg
 
-from pop_pipeline.datasets import recent_action_splits as splitting
 from pop_pipeline.defs.filtering.assets import FILTERED_GROUP
 from pop_pipeline.defs.resources import DuckDBResource
+from pop_pipeline.ranking.data import recent_action_splits as splitting
 
 
 class RecentActionSplitConfig(dg.Config):

@@ -2,7 +2,7 @@
 
 Each tweet's caption and comments become ``max_sentences`` sentence slots of at most
 ``max_words`` words, padded by repeating the last sentence
-(:func:`pop_pipeline.datasets.tweet_sentences.tweet_sentences`); each slot is encoded with the
+(:func:`pop_pipeline.ml.features.tweet_sentences.tweet_sentences`); each slot is encoded with the
 CLIP text tower into a unit vector. The paper encodes each sentence with an LSTM over GloVe
 vectors, trained with the ranking model; we use the frozen CLIP text tower instead, so the
 sentences live in the same space as the image embedding and the patch tokens.
@@ -18,14 +18,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pop_pipeline.datasets.tweet_sentences import (
+from pop_pipeline.ml.clip.encoding import encode_texts
+from pop_pipeline.ml.clip.factory import ClipBundle
+from pop_pipeline.ml.features.tweet_sentences import (
     MAX_SENTENCE_WORDS,
     MAX_SENTENCES,
     TweetSentences,
     tweet_sentences,
 )
-from pop_pipeline.ml.clip.encoding import encode_texts
-from pop_pipeline.ml.clip.factory import ClipBundle
 
 Progress = Callable[[int, int], None]
 

@@ -232,13 +232,3 @@ def dsempre_ranking_metrics(frame: pd.DataFrame) -> dict[str, float]:
     metric is defined (per-user values: ``per_user_ranking_metrics(frame, DSEMPRE_METRICS)``).
     """
     return ranking_metrics(frame, DSEMPRE_METRICS)
-
-
-def oracle_normalised(model: float, random: float, oracle: float) -> float:
-    """``(model − random) / (oracle − random)``: 0 = random, 1 = oracle.
-
-    NaN when ``oracle == random`` (nothing to normalise by).
-    """
-    if oracle == random:
-        return float("nan")
-    return (model - random) / (oracle - random)

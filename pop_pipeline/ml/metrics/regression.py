@@ -124,19 +124,6 @@ def average_ranks(values: np.ndarray) -> np.ndarray:
     return pd.Series(values).rank(method="average").to_numpy(dtype=np.float64)
 
 
-def oracle_normalised(model: float, random: float, oracle: float) -> float:
-    """``(model − random) / (oracle − random)``: 0 = the random row, 1 = the oracle row.
-
-    The same formula serves smaller-is-better metrics: there the oracle's value is below the
-    random one, numerator and denominator are both negative for a model better than random,
-    and the ratio is again positive (e.g. MAE random 2, oracle 1, model 1.5 → 0.5). NaN when
-    ``oracle == random`` (nothing to normalise by) or any input is NaN.
-    """
-    if any(np.isnan(value) for value in (model, random, oracle)) or oracle == random:
-        return float("nan")
-    return (model - random) / (oracle - random)
-
-
 def _checked(y_true: ArrayLike, y_pred: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     true = np.asarray(y_true, dtype=np.float64).ravel()
     pred = np.asarray(y_pred, dtype=np.float64).ravel()

@@ -108,7 +108,8 @@ class DSempreTriplets:
 
     ``take`` returns ``(user_bags, pos_image, pos_text, neg_image, neg_text, pos_clusters,
     neg_clusters, extra_image, extra_text, extra_clusters)``: the arguments of
-    :meth:`pop_pipeline.ml.models.dsempre.DSempre.calculate_loss`. Without ``extra_rows`` the
+    :meth:`pop_pipeline.ml.models.ranking.dsempre.DSempre.calculate_loss`. Without ``extra_rows``
+    the
     last three are ``None``; a triplet whose extra row is ``-1`` gets extra cluster ``-1``
     (absent) and, as a placeholder the model drops, the features of its positive.
     """

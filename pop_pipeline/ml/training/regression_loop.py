@@ -1,6 +1,7 @@
 """One mini-batch training loop for every popularity-regression model.
 
-A model qualifies if it follows the contract of :mod:`pop_pipeline.ml.models.regression_inputs`:
+A model qualifies if it follows the contract of
+:mod:`pop_pipeline.ml.models.regression.regression_inputs`:
 an ``nn.Module`` with ``required_inputs`` whose ``forward(batch)`` returns ``[B]`` predictions.
 The loss is the MSE of papers 001, 002 and 004; the optimiser Adam (all three papers), with
 learning rate and weight decay configurable.

@@ -4,7 +4,7 @@ The general form of :class:`pop_pipeline.ml.training.batches.FeatureLookupTriple
 image and text tables) for models that read more per tweet, such as AMNL+ (patch grid, image
 embedding, sentence features): ``take`` returns ``(users, *pos rows, *neg rows)``, one row of
 each table for the positive tweet and then one of each for the negative, which is the order
-of :meth:`pop_pipeline.ml.models.amnl_plus.AMNLPlus.calculate_loss`'s arguments. A ``None``
+of :meth:`pop_pipeline.ml.models.ranking.amnl_plus.AMNLPlus.calculate_loss`'s arguments. A ``None``
 table passes through as ``None`` (a disabled input). Storing indices keeps memory at one row
 per tweet instead of two per triplet.
 """

@@ -14,6 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 
 CODE_DIR = Path(__file__).resolve().parent
+PACKAGE_ARTIFACT = "package"  # the artifact holding a model's package folder
 # pyfunc class name → its models-from-code file in CODE_DIR
 MODEL_CODE_FILES = {
     "AmnlPyfunc": "amnl.py",

@@ -3,6 +3,6 @@ see ``pop_pipeline.registry.model_code``."""
 
 import mlflow
 
-from pop_pipeline.registry.pyfunc_models import CitingPyfunc
+from pop_pipeline.ranking.pyfunc import CitingPyfunc
 
 mlflow.models.set_model(CitingPyfunc())

@@ -3,6 +3,6 @@ see ``pop_pipeline.registry.model_code``."""
 
 import mlflow
 
-from pop_pipeline.registry.pyfunc_models import ClipEncoderPyfunc
+from pop_pipeline.registry.clip_pyfunc import ClipEncoderPyfunc
 
 mlflow.models.set_model(ClipEncoderPyfunc())

@@ -3,6 +3,6 @@ see ``pop_pipeline.registry.model_code``."""
 
 import mlflow
 
-from pop_pipeline.registry.regression_pyfunc import RegressionPyfunc
+from pop_pipeline.regression.pyfunc import RegressionPyfunc
 
 mlflow.models.set_model(RegressionPyfunc())

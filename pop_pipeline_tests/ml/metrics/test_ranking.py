@@ -6,7 +6,6 @@ import pytest
 
 from pop_pipeline.ml.metrics.ranking import (
     RANKING_METRICS,
-    oracle_normalised,
     per_user_ranking_metrics,
     ranking_metrics,
 )
@@ -87,11 +86,3 @@ def test_rejects_bad_frames():
 def test_metric_undefined_for_every_user_is_nan():
     only_negatives = FRAME[FRAME.user_id == "D"]
     assert all(math.isnan(v) for v in ranking_metrics(only_negatives).values())
-
-
-def test_oracle_normalised():
-    assert oracle_normalised(0.7, random=0.5, oracle=0.9) == pytest.approx(0.5)
-    assert oracle_normalised(0.5, random=0.5, oracle=0.9) == 0.0
-    assert oracle_normalised(0.9, random=0.5, oracle=0.9) == pytest.approx(1.0)
-    assert oracle_normalised(0.3, random=0.5, oracle=0.9) == pytest.approx(-0.5)
-    assert math.isnan(oracle_normalised(0.6, random=0.5, oracle=0.5))

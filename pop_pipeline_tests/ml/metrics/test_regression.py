@@ -6,7 +6,6 @@ import pytest
 from pop_pipeline.ml.metrics.regression import (
     REGRESSION_METRICS,
     average_ranks,
-    oracle_normalised,
     regression_metric,
     regression_metrics,
 )
@@ -65,17 +64,3 @@ def test_rejects_nan_mismatch_empty_and_unknown():
         regression_metric("mae")([], [])
     with pytest.raises(KeyError, match="unknown regression metric"):
         regression_metric("rmse")
-
-
-def test_oracle_normalised_bigger_and_smaller_is_better():
-    # Spearman: random 0, oracle 0.8, model 0.6 → 0.75
-    assert oracle_normalised(0.6, 0.0, 0.8) == pytest.approx(0.75)
-    # MAE: random 2.0, oracle 1.0, model 1.5 → (−0.5)/(−1) = 0.5; worse than random → negative
-    assert oracle_normalised(1.5, 2.0, 1.0) == pytest.approx(0.5)
-    assert oracle_normalised(2.5, 2.0, 1.0) == pytest.approx(-0.5)
-    assert oracle_normalised(1.0, 2.0, 1.0) == pytest.approx(1.0)
-
-
-def test_oracle_normalised_undefined():
-    assert math.isnan(oracle_normalised(0.5, 1.0, 1.0))
-    assert math.isnan(oracle_normalised(0.5, float("nan"), 1.0))

@@ -2,7 +2,7 @@ import pytest
 import torch
 from torch import nn
 
-from pop_pipeline.ml.models.bpr import BPR, BPRConfig
+from pop_pipeline.ml.models.ranking.bpr import BPR, BPRConfig
 from pop_pipeline.ml.training.batches import FeatureLookupTriplets, TensorTriplets
 from pop_pipeline.ml.training.pairwise import train_pairwise
 from pop_pipeline.ml.training.seeding import seed_everything

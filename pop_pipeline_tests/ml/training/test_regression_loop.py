@@ -4,7 +4,11 @@ import pytest
 import torch
 from torch import nn
 
-from pop_pipeline.ml.models.regression_inputs import SIDE_FEATURES, RegressionBatch, check_batch
+from pop_pipeline.ml.models.regression.regression_inputs import (
+    SIDE_FEATURES,
+    RegressionBatch,
+    check_batch,
+)
 from pop_pipeline.ml.training.regression_loop import (
     RegressionData,
     RegressionTrainingConfig,

@@ -1,0 +1,1 @@
+"""Data filters shared by the pipeline's filtering assets."""

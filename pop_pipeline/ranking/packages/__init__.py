@@ -1,0 +1,1 @@
+"""Ranking model packages: the self-contained folders a registered ranking model bundles."""

@@ -1,0 +1,1 @@
+"""Fitting the regression models (torch models and baselines) on their features."""

@@ -1,0 +1,1 @@
+from pop_pipeline_tests.ml.torch_threads import single_torch_thread  # noqa: F401
