@@ -8,8 +8,10 @@ On one project home (a fresh temp dir unless ``--workdir``):
 1. generates the preset's world and runs everything upstream of ``popularity_model`` once (the
    reference: every DuckDB table's row count, and the raw tables' contents);
 2. for each phase — ingestion (``group:raw``), embeddings (``tweet_embeddings``) and a model step
-   (``popularity_model``) — starts ``pop run --select`` on it, kills the process group with
-   SIGKILL after a random delay drawn uniformly over the phase's measured duration, checks the
+   (``popularity_model``) — starts ``pop run --select`` on it and kills the process group with
+   SIGKILL: three trials in four at a uniform moment inside the phase's step (after its
+   STEP_START, within the step's measured duration), the fourth at a uniform moment of the whole
+   process's measured life (start-up, the summary); then checks the
    stores (DuckDB, the Dagster instance, the MLflow store open and answer; no table lost or with
    a row count different from the reference), then reruns the same selection, which must finish
    (within ``--timeout`` seconds, else it counts as hung) with the reference tables again;
@@ -25,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import os
 import random
 import re
@@ -41,10 +44,22 @@ LOCK_ERROR = re.compile(
     r"DagsterConcurrencyError|LockError",
     re.IGNORECASE,
 )
+
+
+@dataclass(frozen=True)
+class Phase:
+    """A selection to kill, the step whose inside matters, and their measured durations."""
+
+    selection: str
+    step: str
+    run_seconds: float = 0.0  # `pop run --select` from start to exit, measured clean
+    step_seconds: float = 0.0  # the step alone (Dagster's step stats of the clean run)
+
+
 PHASES = {
-    "ingestion": "group:raw",
-    "embeddings": "key:tweet_embeddings",
-    "model": "key:popularity_model",
+    "ingestion": Phase("group:raw", "raw_tables"),
+    "embeddings": Phase("key:tweet_embeddings", "tweet_embeddings"),
+    "model": Phase("key:popularity_model", "popularity_model"),
 }
 PREPARE = "+key:popularity_model or group:raw"
 RAW_TABLES = ("raw_users", "raw_follows", "raw_tweets", "raw_retweets", "raw_replies", "raw_media")
@@ -113,6 +128,17 @@ class Home:
             kill_group(process)
             status = None
         return status, time.perf_counter() - started
+
+    def last_step_seconds(self, step: str) -> float:
+        """How long ``step`` took in the newest run on the home."""
+        import dagster as dg
+
+        with dg.DagsterInstance.from_config(str(self.root / "dagster_home")) as instance:
+            (run,) = instance.get_runs(limit=1)
+            for stats in instance.get_run_step_stats(run.run_id):
+                if stats.step_key == step and stats.end_time and stats.start_time:
+                    return stats.end_time - stats.start_time
+        raise ValueError(f"no finished step {step} in the newest run")
 
     def table_counts(self) -> dict[str, int]:
         import duckdb
@@ -191,33 +217,61 @@ def lock_errors(*logs: Path) -> int:
     return sum(len(LOCK_ERROR.findall(log.read_text(errors="replace"))) for log in logs)
 
 
+def step_started(home: Home, step: str) -> bool:
+    """Whether the newest run on the home has recorded the start of ``step``."""
+    import dagster as dg
+
+    with dg.DagsterInstance.from_config(str(home.root / "dagster_home")) as instance:
+        runs = instance.get_runs(limit=1)
+        if not runs or runs[0].is_finished:
+            return False
+        records = instance.get_records_for_run(
+            runs[0].run_id, of_type=dg.DagsterEventType.STEP_START
+        ).records
+        return any(record.event_log_entry.step_key == step for record in records)
+
+
 def kill_trial(
     home: Home,
-    selection: str,
-    duration: float,
+    phase: Phase,
     rng: random.Random,
     reference: dict[str, int],
     logs: Path,
     index: int,
     timeout: float,
 ) -> Tally:
+    """One ``kill -9``: three trials in four land inside the phase's step (a uniform moment of
+    its measured duration after its STEP_START); the fourth anywhere in the process's life
+    (start-up, other steps, the summary)."""
     tally = Tally(trials=1)
     victim_log, rerun_log = logs / f"{index:03d}-victim.log", logs / f"{index:03d}-rerun.log"
-    delay = rng.uniform(0.2, duration)
-    process = home.start(selection, victim_log)
+    inside_step = index % 4 != 0
+    process = home.start(phase.selection, victim_log)
+    started = time.monotonic()
+    if inside_step:
+        delay = rng.uniform(0.0, phase.step_seconds)
+        deadline = started + timeout
+        while not step_started(home, phase.step) and process.poll() is None:
+            if time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
+        where = f"{delay:5.1f} s into {phase.step}"
+    else:
+        delay = rng.uniform(0.2, phase.run_seconds)
+        where = f"{delay:5.1f} s after the start"
     time.sleep(delay)
     finished_first = process.poll() is not None
     kill_group(process)
     failures = home.stores_open()
     if failures:
         tally.unusable_stores += 1
-        tally.notes.append(f"trial {index} (kill at {delay:.1f} s): {failures}")
+        tally.notes.append(f"trial {index} (killed {where}): {failures}")
     else:
         partial = compare_counts(reference, home.table_counts())
         if partial:
             tally.partial_tables += len(partial)
-            tally.notes.append(f"trial {index} after the kill at {delay:.1f} s: {partial}")
-    status, seconds = home.run(selection, rerun_log, timeout)
+            tally.notes.append(f"trial {index} after the kill {where}: {partial}")
+    status, seconds = home.run(phase.selection, rerun_log, timeout)
     if status is None:
         tally.hung_reruns += 1
         tally.notes.append(f"trial {index}: the rerun hung (killed after {timeout:.0f} s)")
@@ -231,7 +285,7 @@ def kill_trial(
             tally.notes.append(f"trial {index} after the rerun: {partial}")
     tally.lock_errors += lock_errors(victim_log, rerun_log)
     tally.running_mlflow_runs += home.running_mlflow_runs()
-    state = "finished before the kill" if finished_first else f"killed at {delay:5.1f} s"
+    state = "finished before the kill" if finished_first else f"killed {where}"
     print(f"  trial {index:3d}: {state}; rerun {status} in {seconds:5.1f} s", flush=True)
     return tally
 
@@ -243,7 +297,7 @@ def concurrent_pair(
 
     tally = Tally(trials=1)
     pair_logs = [logs / f"pair-{index:02d}-{side}.log" for side in ("a", "b")]
-    processes = [home.start(PHASES["ingestion"], log) for log in pair_logs]
+    processes = [home.start(PHASES["ingestion"].selection, log) for log in pair_logs]
     deadline = time.monotonic() + 2 * timeout
     statuses: list[int | None] = []
     for process in processes:
@@ -315,19 +369,24 @@ def main() -> int:
     counts = {"ingestion": args.ingest, "embeddings": args.embed, "model": args.model}
     results: dict[str, Tally] = {}
     index = 0
-    for phase, selection in PHASES.items():
-        status, duration = home.run(selection, logs / f"{phase}-clean.log", args.timeout)
+    for name, phase in PHASES.items():
+        status, run_seconds = home.run(phase.selection, logs / f"{name}-clean.log", args.timeout)
         if status != 0:
-            print(f"clean {phase} run failed ({status})", file=sys.stderr)
+            print(f"clean {name} run failed ({status})", file=sys.stderr)
             return 1
-        print(f"{phase}: clean run {duration:.1f} s; {counts[phase]} kill trials", flush=True)
+        phase = dataclasses.replace(
+            phase, run_seconds=run_seconds, step_seconds=home.last_step_seconds(phase.step)
+        )
+        print(
+            f"{name}: clean run {run_seconds:.1f} s, step {phase.step} {phase.step_seconds:.1f} s;"
+            f" {counts[name]} kill trials",
+            flush=True,
+        )
         tally = Tally()
-        for _ in range(counts[phase]):
+        for _ in range(counts[name]):
             index += 1
-            tally.add(
-                kill_trial(home, selection, duration, rng, reference, logs, index, args.timeout)
-            )
-        results[phase] = tally
+            tally.add(kill_trial(home, phase, rng, reference, logs, index, args.timeout))
+        results[name] = tally
         total.add(tally)
     pairs = Tally()
     print(f"concurrency: {args.pairs} pairs of `pop run --select group:raw`", flush=True)
