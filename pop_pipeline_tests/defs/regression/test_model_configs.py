@@ -27,7 +27,9 @@ def default_of(config: type, field: str) -> object:
     return next(item.default for item in dataclasses.fields(config) if item.name == field)
 
 
-@pytest.mark.parametrize("model", ["uhan", "uhan_no_intra", "uhan_no_inter", "hybrid_cnn_likes", "dsn"])
+@pytest.mark.parametrize(
+    "model", ["uhan", "uhan_no_intra", "uhan_no_inter", "hybrid_cnn_likes", "dsn"]
+)
 def test_launchpad_learning_rate_is_the_training_configs_default(model):
     shown = launchpad_fields(model)["learning_rate"].default_value
     assert shown == default_of(RegressionTrainingConfig, "learning_rate")
