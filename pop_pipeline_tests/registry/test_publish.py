@@ -58,3 +58,22 @@ def test_ranking_models_gate_on_auc_and_log_only_the_training_loss(tracking, tmp
     assert "pop.task" not in run.data.tags
     assert [m.value for m in tracking.get_metric_history(first.run_id, "train_loss")] == [0.7, 0.6]
     assert tracking.get_metric_history(first.run_id, "validation_loss") == []
+
+
+def test_a_long_loss_history_is_logged_whole(tracking, tmp_path):
+    # more than one REST batch (MLflow's limit is 1,000 metrics): MlflowClient splits it itself
+    losses = [1.0 / (step + 1) for step in range(2_345)]
+    published = publish_ranking_model(
+        model_name="long",
+        model_code=tmp_path / "unused.py",
+        package_dir=tmp_path,
+        params={},
+        epoch_losses=losses,
+        test_metrics={"auc": 0.5},
+        input_example=pd.DataFrame({"user_id": ["1"], "tweet_id": ["2"]}),
+        output_example=pd.DataFrame({"score": [0.0]}),
+        data_version="v",
+        register=False,
+    )
+    history = tracking.get_metric_history(published.run_id, "train_loss")
+    assert sorted((m.step, m.value) for m in history) == list(enumerate(losses))

@@ -13,6 +13,7 @@ import dagster as dg
 import pandas as pd
 
 from pop_pipeline.defs.ingest.checks import RAW_CHECKS, RawCheck
+from pop_pipeline.defs.progress import staged_progress_logger
 from pop_pipeline.defs.quality import suite_check_result
 from pop_pipeline.defs.resources import DuckDBResource, RawDataResource
 from pop_pipeline.ingest.reader import RawBatch, read_raw_batch
@@ -114,17 +115,9 @@ def raw_tables(
     depends on the wall clock.
     """
     started = time.perf_counter()
-    last_logged: dict[str, int] = {}
-
-    def progress(stage: str, done: int, total: int) -> None:
-        step = max(total // 10, 1)
-        if done == total or done - last_logged.get(stage, 0) >= step:
-            last_logged[stage] = done
-            context.log.info(f"ingest {stage}: {done}/{total}")
-
     source = raw_data.source()
     context.log.info(f"reading the raw drop {source.uri}")
-    batch = read_raw_batch(source, progress=progress)
+    batch = read_raw_batch(source, progress=staged_progress_logger(context, "ingest"))
     frames = _raw_frames(batch, source.uri)
     outcomes = _stage_validate_publish(duckdb, frames)
     committed = all(outcome.success for outcome in outcomes.values())

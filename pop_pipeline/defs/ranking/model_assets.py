@@ -10,11 +10,13 @@ champion/challenger gate. Training itself is a plain function of the spec
 
 import shutil
 import time
+from collections.abc import Callable
 from dataclasses import asdict
 
 import dagster as dg
 
 from pop_pipeline.defs.gpu import GPU_OP_TAGS
+from pop_pipeline.defs.progress import epoch_logger
 from pop_pipeline.defs.ranking.model_configs import RankingModelConfig
 from pop_pipeline.defs.ranking.model_specs import RANKING_MODEL_SPECS, RankingModelSpec
 from pop_pipeline.defs.ranking.publishing import (
@@ -54,11 +56,9 @@ def planned_runs(
     return runs, (preferred or runs)[-1]
 
 
-def _epoch_logger(context: dg.AssetExecutionContext, label: str, epochs: int | None):
-    def log(epoch: int, loss: float) -> None:
-        context.log.info(f"{label} epoch {epoch + 1}/{epochs}: loss {loss:.4f}")
-
-    return log
+def _on_epoch_end(log: Callable[[int, float, float | None], None]) -> Callable[[int, float], None]:
+    """The trainers' ``on_epoch_end(epoch, loss)`` (epochs from 0) onto the epoch logger."""
+    return lambda epoch, loss: log(epoch + 1, loss, None)
 
 
 def build_ranking_model_asset(spec: RankingModelSpec) -> dg.AssetsDefinition:
@@ -97,7 +97,7 @@ def build_ranking_model_asset(spec: RankingModelSpec) -> dg.AssetsDefinition:
                 RankingInputs(store, data),
                 params,
                 device,
-                _epoch_logger(context, label, getattr(params, "epochs", None)),
+                _on_epoch_end(epoch_logger(context, label, getattr(params, "epochs", None))),
             )
             folder = artifacts.path("models", spec.name, f"{protocol}-{fraction:.2f}")
             fitted.save(folder)

@@ -15,6 +15,9 @@ from typing import Literal
 
 import dagster as dg
 
+from pop_pipeline.ml.config_defaults import field_default
+from pop_pipeline.ml.models.ranking.amnl import AMNLConfig
+from pop_pipeline.ml.models.ranking.amnl_plus import AMNLPlusConfig
 from pop_pipeline.ranking.fit.content_trainers import (
     CitingTrainingParams,
     DSempreTrainingParams,
@@ -69,7 +72,7 @@ class AmnlModelConfig(RankingModelConfig):
 
     preference_dim: int = DEMO_BUDGET["amnl"]["preference_dim"]  # paper: 400
     attention_dim: int = DEMO_BUDGET["amnl"]["attention_dim"]
-    margin: float = _AMNL.margin
+    margin: float = field_default(AMNLConfig, "margin")  # c: the model config's default
     epochs: int = _AMNL.epochs
     batch_size: int = _AMNL.batch_size
     learning_rate: float = _AMNL.learning_rate
@@ -89,7 +92,7 @@ class AmnlPlusModelConfig(RankingModelConfig):
     text_attention_dim: int = DEMO_BUDGET["amnl_plus"]["text_attention_dim"]
     rnn_dim: int = DEMO_BUDGET["amnl_plus"]["rnn_dim"]  # paper: 1000
     glimpse_size: int = _AMNL_PLUS.glimpse_size
-    margin: float = _AMNL_PLUS.margin
+    margin: float = field_default(AMNLPlusConfig, "margin")  # c: the model config's default
     epochs: int = DEMO_BUDGET["amnl_plus"]["epochs"]  # paper: converges after 9
     batch_size: int = _AMNL_PLUS.batch_size
     learning_rate: float = _AMNL_PLUS.learning_rate

@@ -15,6 +15,7 @@ import dagster as dg
 import pandas as pd
 
 from pop_pipeline.defs.gpu import GPU_OP_TAGS
+from pop_pipeline.defs.progress import epoch_logger
 from pop_pipeline.defs.regression.data_assets import (
     SPLITS_TABLE,
     TARGETS_TABLE,
@@ -24,7 +25,6 @@ from pop_pipeline.defs.regression.model_specs import REGRESSION_MODEL_SPECS, Reg
 from pop_pipeline.defs.resources import DuckDBResource, MlflowResource
 from pop_pipeline.ml.clip.factory import resolve_device
 from pop_pipeline.ml.metrics.regression import REGRESSION_METRICS, regression_metrics
-from pop_pipeline.ml.training.regression_loop import EpochLosses
 from pop_pipeline.registry.run_tags import frame_fingerprint
 from pop_pipeline.regression.data.feature_sources import (
     StoredPatchFeatures,
@@ -101,14 +101,10 @@ def store_predictions(
     )
 
 
-def _epoch_logger(context: dg.AssetExecutionContext, label: str):
-    def log(losses: EpochLosses) -> None:
-        shown = (
-            "" if losses.validation_loss is None else f", validation {losses.validation_loss:.4f}"
-        )
-        context.log.info(f"{label} epoch {losses.epoch}: train MSE {losses.train_loss:.4f}{shown}")
-
-    return log
+def _epoch_progress(context: dg.AssetExecutionContext, label: str):
+    """The training loop's ``progress(EpochLosses)`` onto the epoch logger."""
+    log = epoch_logger(context, label, loss_name="train MSE")
+    return lambda losses: log(losses.epoch, losses.train_loss, losses.validation_loss)
 
 
 def _package(
@@ -204,7 +200,7 @@ def build_regression_model_asset(spec: RegressionModelSpec) -> dg.AssetsDefiniti
         for protocol, target in runs:
             label = f"{spec.name} {protocol}/{target}"
             data = stored.data(protocol, target)
-            fitted = spec.fit(data, config, device, _epoch_logger(context, label))
+            fitted = spec.fit(data, config, device, _epoch_progress(context, label))
             if len(fitted.quarantine):
                 reasons = fitted.quarantine["reason"].value_counts().to_dict()
                 context.log.warning(f"{label}: quarantined tweets {reasons}")

@@ -14,8 +14,11 @@ every epoch runs (the paper runs a fixed 1,000).
 
 import dagster as dg
 
+from pop_pipeline.ml.config_defaults import field_default
+from pop_pipeline.ml.models.regression.dsn import DSNConfig
 from pop_pipeline.ml.models.regression.gbdt import GBDTConfig
 from pop_pipeline.ml.models.regression.svr_baselines import SVRConfig
+from pop_pipeline.ml.training.regression_loop import RegressionTrainingConfig
 from pop_pipeline.regression.protocols import PROTOCOLS
 
 _GBDT = GBDTConfig()
@@ -48,8 +51,8 @@ class TorchRegressionConfig(RegressionModelConfig):
 
     epochs: int = 30
     batch_size: int = 128
-    learning_rate: float = 1e-3  # papers 001 and 002: Adam, 1e-3
-    weight_decay: float = 0.0
+    learning_rate: float = field_default(RegressionTrainingConfig, "learning_rate")  # Adam's
+    weight_decay: float = field_default(RegressionTrainingConfig, "weight_decay")
     patience: int = 4  # epochs without validation gain before stopping (protocols with one)
     early_stopping: bool = True  # on the validation split, where the protocol has one
 
@@ -73,8 +76,9 @@ class UhanModelConfig(TorchRegressionConfig):
     use_context: bool = True  # observation-context term (departure: ml/models/observation_context)
 
 
-class DsnModelConfig(TorchRegressionConfig):
-    """Paper 004 §3 (DSN, its window lengths of Table 3 and ablations of Table 7)."""
+class DsnFixedWindowModelConfig(TorchRegressionConfig):
+    """Paper 004 §3, the window lengths of Table 3 (``dsn_l1``, ``dsn_l4``, ``dsn_l16``): the
+    variant fixes l, as an ablation fixes its flags, so l is not a field here."""
 
     protocols: list[str] = ["paper004"]  # noqa: RUF012
     hidden_dim: int = DEMO_BUDGET["dsn"]["hidden_dim"]  # paper: 256
@@ -86,6 +90,12 @@ class DsnModelConfig(TorchRegressionConfig):
     batch_size: int = DEMO_BUDGET["dsn"]["batch_size"]  # paper: 512
     weight_decay: float = 1e-4  # paper: 1e-4
     use_context: bool = True  # observation-context term (departure: ml/models/observation_context)
+
+
+class DsnModelConfig(DsnFixedWindowModelConfig):
+    """Paper 004 §3 (DSN and the ablations of Table 7), with its window length l."""
+
+    sequence_length: int = field_default(DSNConfig, "sequence_length")  # l: the model's default
 
 
 class BaselineModelConfig(RegressionModelConfig):

@@ -15,7 +15,7 @@ import dagster as dg
 import torch
 
 from pop_pipeline.defs.regression import model_configs as configs
-from pop_pipeline.ml.models.regression.dsn import DSN_VARIANTS, DSNConfig, dsn_config
+from pop_pipeline.ml.models.regression.dsn import DSN_VARIANTS, dsn_config
 from pop_pipeline.ml.models.regression.gbdt import GBDTConfig
 from pop_pipeline.ml.models.regression.hybrid_cnn import HybridCNN
 from pop_pipeline.ml.models.regression.svr_baselines import SVRConfig
@@ -108,7 +108,6 @@ def _fit_uhan(variant: str) -> FitFunction:
 
 
 def _fit_dsn(variant: str) -> FitFunction:
-    length = int(DSN_VARIANTS[variant].get("sequence_length", DSNConfig.sequence_length))
     shape = dict(n_users=1, clip_dim=1, user_feature_dim=0, category_vocab_sizes=(1,))  # flags only
 
     def fit(data, config, device, progress):  # type: ignore[no-untyped-def]
@@ -119,13 +118,15 @@ def _fit_dsn(variant: str) -> FitFunction:
             dropout=config.dropout,
             use_context=config.use_context,
         )
-        required = dsn_config(variant, **shape, use_context=config.use_context).required_inputs
+        if "sequence_length" in type(config).model_fields:  # else the variant fixes l
+            sizes["sequence_length"] = config.sequence_length
+        model = dsn_config(variant, **shape, **sizes)  # the data window is the model's l
         return fits.fit_torch_regression(
             data,
             fits.dsn_builder(variant, **sizes),
             _training(config),
-            required_inputs=required,
-            feature_config=replace(data.feature_config, sequence_length=length),
+            required_inputs=model.required_inputs,
+            feature_config=replace(data.feature_config, sequence_length=model.sequence_length),
             early_stopping=config.early_stopping,
             device=device,
             progress=progress,
@@ -169,7 +170,11 @@ def _dsn(name: str, description: str) -> RegressionModelSpec:
     return RegressionModelSpec(
         name=name,
         description=description,
-        config=configs.DsnModelConfig,
+        config=(
+            configs.DsnFixedWindowModelConfig
+            if "sequence_length" in DSN_VARIANTS[name]
+            else configs.DsnModelConfig
+        ),
         fit=_fit_dsn(name),
         registered=("paper004", "popularity_score"),
     )

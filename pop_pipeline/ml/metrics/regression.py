@@ -2,9 +2,11 @@
 and 004 (MAE, Spearman).
 
 Each metric is a small class with its formula in the docstring and ``smaller_is_better``,
-registered in :data:`REGRESSION_METRICS`. Inputs are two equal-length float arrays, the true
-targets ``y`` and the predictions ``ŷ``; NaN in either raises (a missing prediction is a bug,
-never silently dropped), and so does an empty input.
+registered in :data:`REGRESSION_METRICS`; the arithmetic is scikit-learn's and SciPy's
+(``sklearn.metrics``, ``scipy.stats.spearmanr``), the registry, the directions and Spearman's
+constant-prediction rule are ours. Inputs are two equal-length float arrays, the true targets
+``y`` and the predictions ``ŷ``; NaN in either raises (a missing prediction is a bug, never
+silently dropped), and so does an empty input.
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ from typing import ClassVar
 
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
+from scipy.stats import spearmanr
+from sklearn.metrics import mean_absolute_error, mean_squared_error, median_absolute_error
 
 ArrayLike = npt.ArrayLike
 
@@ -41,7 +44,7 @@ class MeanSquaredError(RegressionMetric):
     smaller_is_better = True
 
     def compute(self, y_true: np.ndarray, y_pred: np.ndarray) -> float:
-        return float(np.mean((y_true - y_pred) ** 2))
+        return float(mean_squared_error(y_true, y_pred))
 
 
 class MeanAbsoluteError(RegressionMetric):
@@ -51,7 +54,7 @@ class MeanAbsoluteError(RegressionMetric):
     smaller_is_better = True
 
     def compute(self, y_true: np.ndarray, y_pred: np.ndarray) -> float:
-        return float(np.mean(np.abs(y_true - y_pred)))
+        return float(mean_absolute_error(y_true, y_pred))
 
 
 class MedianAbsoluteError(RegressionMetric):
@@ -62,7 +65,7 @@ class MedianAbsoluteError(RegressionMetric):
     smaller_is_better = True
 
     def compute(self, y_true: np.ndarray, y_pred: np.ndarray) -> float:
-        return float(np.median(np.abs(y_true - y_pred)))
+        return float(median_absolute_error(y_true, y_pred))
 
 
 class Spearman(RegressionMetric):
@@ -83,17 +86,11 @@ class Spearman(RegressionMetric):
     smaller_is_better = False
 
     def compute(self, y_true: np.ndarray, y_pred: np.ndarray) -> float:
-        if len(y_true) < 2:
+        if len(y_true) < 2 or np.all(y_true == y_true[0]):
             return float("nan")
-        ranks_true = average_ranks(y_true)
-        ranks_pred = average_ranks(y_pred)
-        a = ranks_true - ranks_true.mean()
-        b = ranks_pred - ranks_pred.mean()
-        if not np.any(a):
-            return float("nan")
-        if not np.any(b):
+        if np.all(y_pred == y_pred[0]):
             return 0.0
-        return float(np.sum(a * b) / np.sqrt(np.sum(a * a) * np.sum(b * b)))
+        return float(spearmanr(y_true, y_pred).statistic)
 
 
 REGRESSION_METRICS: dict[str, type[RegressionMetric]] = {
@@ -117,11 +114,6 @@ def regression_metrics(
 ) -> dict[str, float]:
     """Each named metric of ``y_pred`` against ``y_true``."""
     return {name: regression_metric(name)(y_true, y_pred) for name in metrics}
-
-
-def average_ranks(values: np.ndarray) -> np.ndarray:
-    """1-based ascending ranks, tied values sharing the mean of the ranks they span."""
-    return pd.Series(values).rank(method="average").to_numpy(dtype=np.float64)
 
 
 def _checked(y_true: ArrayLike, y_pred: ArrayLike) -> tuple[np.ndarray, np.ndarray]:

@@ -61,7 +61,9 @@ class RegressionTrainingConfig:
 
     epochs: int = 50  # most passes over the training rows
     batch_size: int = 128  # rows per optimiser step (paper 002: 128); the last may be smaller
-    learning_rate: float = 1e-3  # Adam's step size (papers 001 and 002: 1e-3)
+    # Adam's step size (paper 001 §3.2: "initial learning rate as 0.001"; paper 002: 1e-3): the
+    # one default of the torch regression models' (Hybrid CNN, UHAN, DSN) learning rate
+    learning_rate: float = 1e-3
     weight_decay: float = 0.0  # L2 coefficient added to every gradient by Adam
     patience: int | None = 10  # epochs without validation improvement before stopping; None: never
     min_delta: float = 0.0  # a validation MSE must drop by more than this to count as better

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from pop_pipeline.ml.config_defaults import field_default
 from pop_pipeline.ml.models.ranking.amnl import AMNL, AMNLConfig, pad_followees
 from pop_pipeline.ml.models.ranking.amnl_plus import AMNLPlus, AMNLPlusConfig
 from pop_pipeline.ml.models.ranking.bpr import BPR, BPRConfig
@@ -32,7 +33,7 @@ EpochCallback = Callable[[int, float], None]
 class AmnlTrainingParams:
     preference_dim: int = 400  # paper 000: best user preference dimension
     attention_dim: int = 128  # not given in the paper
-    margin: float = 0.6  # paper 000: best hinge margin c
+    margin: float = field_default(AMNLConfig, "margin")  # the model's hinge margin c
     epochs: int = 10  # paper 000 Fig. 8: converges after the 9th epoch
     batch_size: int = 256
     learning_rate: float = 0.01  # paper 000 §III-C
@@ -97,7 +98,7 @@ class AmnlPlusTrainingParams:
     text_attention_dim: int = 128  # not given in the paper
     rnn_dim: int = 256  # paper 000: best 1000; smaller for a 2-core CPU
     glimpse_size: int = 3  # patches per side of the glimpse η(x, l); not in the paper
-    margin: float = 0.6  # paper 000: best hinge margin c
+    margin: float = field_default(AMNLPlusConfig, "margin")  # the model's hinge margin c
     textual_guidance: bool = True  # False: AMNL+_i
     use_social_impact: bool = True  # False: AMNL+_hfunc
     epochs: int = 10  # paper 000 Fig. 8: converges after the 9th epoch

@@ -24,7 +24,9 @@ import numpy as np
 import pandas as pd
 import torch
 
+from pop_pipeline.ml.config_defaults import field_default
 from pop_pipeline.ml.models.regression import regression_inputs as names
+from pop_pipeline.ml.models.regression.dsn import DSNConfig
 from pop_pipeline.regression.data.feature_sources import (
     MISSING_ROW,
     PatchFeatureSource,
@@ -65,7 +67,8 @@ SEQUENCE_INPUTS = frozenset(
 @dataclass(frozen=True)
 class RegressionFeatureConfig:
     max_words: int = 24  # caption words kept (WORD_IDS length T); longer captions are cut
-    sequence_length: int = 16  # DSN's window l (paper 004 §4.3), the target included
+    # DSN's window l, the target included: DSNConfig's default; the DSN fit sets its model's
+    sequence_length: int = field_default(DSNConfig, "sequence_length")
     image_size: int = 64  # paper 001 §3.2: raw pixels resized to 64×64
 
 

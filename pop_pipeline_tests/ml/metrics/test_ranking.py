@@ -3,6 +3,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.metrics import roc_auc_score
 
 from pop_pipeline.ml.metrics.ranking import (
     RANKING_METRICS,
@@ -86,3 +87,15 @@ def test_rejects_bad_frames():
 def test_metric_undefined_for_every_user_is_nan():
     only_negatives = FRAME[FRAME.user_id == "D"]
     assert all(math.isnan(v) for v in ranking_metrics(only_negatives).values())
+
+
+def test_auc_is_scikit_learns_roc_auc_on_tie_free_scores():
+    rng = np.random.default_rng(3)
+    users = np.repeat(["u1", "u2", "u3"], 40)
+    labels = rng.integers(0, 2, size=len(users))
+    scores = rng.permutation(len(users)) / len(users)  # distinct: no ties
+    frame = pd.DataFrame({"user_id": users, "tweet_id": np.arange(len(users)).astype(str)})
+    frame["label"], frame["score"] = labels, scores
+    per_user = per_user_ranking_metrics(frame, ["auc"])["auc"]
+    for user, rows in frame.groupby("user_id"):
+        assert per_user[user] == pytest.approx(roc_auc_score(rows["label"], rows["score"]))

@@ -71,7 +71,7 @@ class AMNLConfig:
     text_dim: int  # dimension of the (max-pooled) text embedding y_i
     preference_dim: int = 400  # dimension of u_j and z_i (paper: 400)
     attention_dim: int = 400  # rows of W_s and W_n in the social attention (not in the paper)
-    margin: float = 0.6  # hinge margin c (paper: best 0.6)
+    margin: float = 0.6  # hinge margin c (paper 000: best 0.6); the one default, read elsewhere
     use_social_impact: bool = True  # False: F = f_u(z), the AMNL_hfunc ablation
     modalities: tuple[str, ...] = MODALITIES  # ("image",), ("text",) or both
     init_std: float = 0.1  # std of the zero-mean Gaussian initialisation

@@ -64,6 +64,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from pop_pipeline.ml.config_defaults import field_default
 from pop_pipeline.ml.models.ranking.amnl import AMNL, LECUN_TANH_AMPLITUDE, AMNLConfig, scaled_tanh
 
 # Table IV's AMNL+ rows as configuration overrides of AMNLPlusConfig.
@@ -90,7 +91,7 @@ class AMNLPlusConfig:
     text_attention_dim: int = 128  # rows of W_t and W_u (not in the paper)
     preference_dim: int = 400  # dimension of u_j and z_i (paper: 400)
     social_attention_dim: int = 128  # rows of AMNL's W_s and W_n (not in the paper)
-    margin: float = 0.6  # hinge margin c (paper: best 0.6)
+    margin: float = field_default(AMNLConfig, "margin")  # hinge margin c, AMNL's (paper 000)
     textual_guidance: bool = True  # False: average-pooled glimpse, no text (AMNL+_i)
     use_social_impact: bool = True  # False: F = f_u(z) (AMNL+_hfunc)
     init_std: float = 0.1  # std of the zero-mean Gaussian initialisation

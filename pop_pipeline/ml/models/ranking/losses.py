@@ -36,11 +36,12 @@ class MarginRankingHingeLoss(nn.Module):
     """Hinge on the score margin: ``L = max(0, c + F⁻ − F⁺)`` (AMNL, paper 000 §II-B).
 
     Args:
-        margin: the margin ``c`` (the paper requires ``0 < c < 1`` and reports 0.6 as best).
+        margin: the margin ``c`` (the paper requires ``0 < c < 1``; its best value is the
+            default of ``AMNLConfig.margin``).
         reduction: ``"mean"`` (default), ``"sum"`` or ``"none"`` over the triplets.
     """
 
-    def __init__(self, margin: float = 0.6, reduction: Reduction = "mean") -> None:
+    def __init__(self, margin: float, reduction: Reduction = "mean") -> None:
         super().__init__()
         if margin < 0:
             raise ValueError(f"margin must be non-negative, got {margin}")

@@ -96,11 +96,11 @@ from pop_pipeline.ml.models.regression.regression_inputs import (
 )
 from pop_pipeline.ml.models.regression.sequence_masking import run_real_first
 
-# The paper's DSN rows (Tables 3 and 7) as overrides of DSNConfig.
+# The paper's DSN rows (Tables 3 and 7) as overrides of DSNConfig ("dsn" is DSNConfig itself).
 DSN_VARIANTS: dict[str, dict[str, int | bool]] = {
     "dsn_l1": {"sequence_length": 1},
     "dsn_l4": {"sequence_length": 4},
-    "dsn": {"sequence_length": 8},
+    "dsn": {},
     "dsn_l16": {"sequence_length": 16},
     "dsn_no_short": {"use_short": False},
     "dsn_no_long": {"use_long": False},
@@ -128,7 +128,9 @@ class DSNConfig:
     n_heads: int = 4  # attention heads (paper §4.2: 4)
     user_dim: int = 256  # width of the learned user embedding (not in the paper)
     dropout: float = 0.25  # dropout probability (paper §4.2: 0.25)
-    sequence_length: int = 8  # window length l the data side builds (paper: DSN uses 8)
+    # window length l the data side builds (paper 004, Table 3: DSN uses 8); the one default of
+    # l: the feature config and the DSN run configs read it from here
+    sequence_length: int = 8
     alpha: float = 0.2  # residual ratio of the visual adapter (paper: 0.2)
     beta: float = 0.6  # residual ratio of the textual adapter (paper: 0.6)
     use_short: bool = True  # False: no LSTM + gating local processing (w/o short-term)

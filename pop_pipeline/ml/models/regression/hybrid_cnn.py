@@ -12,7 +12,8 @@ Learning" (paper 001), §3.1 (network structure, Figure 1) and §3.2 (parameters
   (16,386 inputs), then a fully connected layer of 60 units
 - "the outputs of the second fully-connected layer are aggregated as sum in the final node,
   which produces the prediction value": ``ŷ = Σ_j h2_j`` (no weights, no bias)
-- MSE loss, Adam with learning rate 1e-3 (:data:`PAPER_LEARNING_RATE`); the paper runs 1,000
+- MSE loss, Adam with learning rate 1e-3 (paper 001 §3.2, "initial learning rate as 0.001":
+  the default of ``RegressionTrainingConfig.learning_rate``); the paper runs 1,000
   epochs, our training loop stops early on a validation loss instead when it has one
 
 Where we depart from the paper, and why:
@@ -44,7 +45,6 @@ from pop_pipeline.ml.models.regression.regression_inputs import (
     check_batch,
 )
 
-PAPER_LEARNING_RATE = 1e-3  # paper 001 §3.2: Adam, "initial learning rate as 0.001"
 PAPER_EPOCHS = 1000  # paper 001 §3.2: "we run 1000 training epochs"
 
 

@@ -12,7 +12,7 @@ def test_hinge_hand_values():
     per_triplet = MarginRankingHingeLoss(0.6, reduction="none")(pos, neg)
     # max(0, 0.6 + neg - pos): [0, 0.9, 1.1]
     assert per_triplet.tolist() == pytest.approx([0.0, 0.9, 1.1])
-    assert MarginRankingHingeLoss(0.6)(pos, neg).item() == pytest.approx(2.0 / 3)
+    assert MarginRankingHingeLoss(margin=0.6)(pos, neg).item() == pytest.approx(2.0 / 3)
     assert MarginRankingHingeLoss(0.6, reduction="sum")(pos, neg).item() == pytest.approx(2.0)
 
 
